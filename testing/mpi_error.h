@@ -1,0 +1,31 @@
+// Turns the return code of an MPI call into an `absl::Status`.
+//
+// The value-returning twin of KaMPIng's THROW_IF_MPI_ERROR: the status names
+// the MPI call and carries `MPI_Error_string`, so a user sees
+//   "MPI_Send failed: MPI_ERR_RANK: invalid rank"
+// instead of an abort. MPI only returns codes on communicators whose error
+// handler is `MPI_ERRORS_RETURN`.
+//
+//   PKL5_RETURN_IF_ERROR(MpiCallStatus(
+//       MPI_Send(data, count, MPI_BYTE, dest, tag, comm), "MPI_Send"));
+#ifndef PKL5_TESTING_MPI_ERROR_H_
+#define PKL5_TESTING_MPI_ERROR_H_
+
+#include <mpi.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace pkl5 {
+
+// Returns OK for `MPI_SUCCESS`; otherwise a status whose message names `call`
+// and the MPI error string, and whose code follows the MPI error class:
+// bad arguments (rank, tag, count, root, communicator, datatype) are
+// `kInvalidArgument`, truncation is `kDataLoss`, exhausted memory or buffer
+// space is `kResourceExhausted`, anything else is `kInternal`.
+[[nodiscard]] absl::Status MpiCallStatus(int mpi_error_code,
+                                         absl::string_view call);
+
+}  // namespace pkl5
+
+#endif  // PKL5_TESTING_MPI_ERROR_H_

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs an MPI program under Open MPI's mpirun for a Bazel test (or by hand).
+#
+#   testing/mpirun_test.sh NP PROGRAM [ARGS...]
+#
+# - A private TMPDIR (short, under /tmp: Open MPI's session sockets must fit
+#   in a unix socket path) that is removed afterwards, so concurrent tests
+#   never share Open MPI session directories.
+# - Runs as root when it has to, oversubscribes when NP exceeds the cores,
+#   does not bind ranks to cores (Bazel runs several MPI tests at once) and
+#   yields when idle so oversubscribed ranks do not starve each other.
+# - A hard timeout: a deadlock fails the test with a message instead of
+#   hanging CI. PKL5_MPI_TEST_TIMEOUT (seconds) overrides it; by default it
+#   fires 15 s before Bazel's own TEST_TIMEOUT so the message gets written.
+# - PKL5_MPIRUN overrides the launcher (default: mpirun.openmpi, never the
+#   `mpirun` alternative, which may point at another implementation).
+set -euo pipefail
+
+if [[ $# -lt 2 ]]; then
+  echo "usage: $0 NP PROGRAM [ARGS...]" >&2
+  exit 2
+fi
+np="$1"
+program="$2"
+shift 2
+
+launcher="${PKL5_MPIRUN:-mpirun.openmpi}"
+if ! command -v "${launcher}" >/dev/null; then
+  echo "error: ${launcher} not found; run tools/setup.sh" >&2
+  exit 2
+fi
+
+default_timeout=$(( ${TEST_TIMEOUT:-300} - 15 ))
+(( default_timeout < 30 )) && default_timeout=30
+timeout_seconds="${PKL5_MPI_TEST_TIMEOUT:-${default_timeout}}"
+
+private_tmp="$(mktemp -d /tmp/pkl5-mpi.XXXXXX)"
+trap 'rm -rf "${private_tmp}"' EXIT
+export TMPDIR="${private_tmp}"
+
+if [[ "$(id -u)" == 0 ]]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+# Open MPI's own leaks at exit are not ours (see .bazelrc's asan config).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+
+status=0
+timeout --kill-after=10 "${timeout_seconds}" \
+  "${launcher}" -np "${np}" --oversubscribe --bind-to none \
+  --mca mpi_yield_when_idle 1 --mca orte_tmpdir_base "${private_tmp}" \
+  "${program}" "$@" || status=$?
+
+if [[ ${status} == 124 || ${status} == 137 ]]; then
+  echo "error: ${program} on ${np} ranks did not finish within" \
+    "${timeout_seconds} s (deadlock?); killed" >&2
+fi
+exit "${status}"
