@@ -1,0 +1,85 @@
+#include "serialization/frame_header.h"
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "flatbuffers/flatbuffers.h"
+#include "serialization/frame_header_generated.h"
+
+namespace pkl5 {
+namespace wire = ::pkl5::serialization::wire;
+
+uint64_t FrameHeader::TotalBytes() const {
+  uint64_t total = inband_size;
+  for (uint64_t size : buffer_sizes) total += size;
+  return total;
+}
+
+std::string SerializeFrameHeader(const FrameHeader& header) {
+  flatbuffers::FlatBufferBuilder builder(128 + header.type_name.size() +
+                                         8 * header.buffer_sizes.size());
+  const auto type_name = builder.CreateString(header.type_name);
+  const auto buffer_sizes = builder.CreateVector(header.buffer_sizes);
+  wire::FrameHeaderBuilder table(builder);
+  table.add_version(header.version);
+  table.add_type_name(type_name);
+  table.add_type_hash(header.type_hash);
+  table.add_inband_size(header.inband_size);
+  table.add_buffer_sizes(buffer_sizes);
+  wire::FinishFrameHeaderBuffer(builder, table.Finish());
+  return std::string(reinterpret_cast<const char*>(builder.GetBufferPointer()),
+                     builder.GetSize());
+}
+
+absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
+                                             const DecodeOptions& options) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (bytes.size() < flatbuffers::kFileIdentifierLength + sizeof(uint32_t) ||
+      !wire::FrameHeaderBufferHasIdentifier(data)) {
+    return absl::DataLossError(absl::StrCat(
+        "not a pkl5 frame header: ", bytes.size(),
+        " bytes without the \"PKL5\" file identifier"));
+  }
+  flatbuffers::Verifier verifier(data, bytes.size());
+  if (!wire::VerifyFrameHeaderBuffer(verifier)) {
+    return absl::DataLossError(absl::StrCat(
+        "corrupt pkl5 frame header: ", bytes.size(),
+        " bytes fail FlatBuffers verification"));
+  }
+  const wire::FrameHeader* table = wire::GetFrameHeader(data);
+  FrameHeader header;
+  header.version = table->version();
+  if (header.version != kFrameHeaderVersion) {
+    return absl::UnimplementedError(
+        absl::StrCat("pkl5 frame header version ", header.version,
+                     " is not supported; this library reads version ",
+                     kFrameHeaderVersion));
+  }
+  if (table->type_name() != nullptr) {
+    header.type_name = table->type_name()->str();
+  }
+  header.type_hash = table->type_hash();
+  header.inband_size = table->inband_size();
+  uint64_t total = header.inband_size;
+  bool overflow = total > options.max_object_bytes;
+  if (table->buffer_sizes() != nullptr) {
+    header.buffer_sizes.assign(table->buffer_sizes()->begin(),
+                               table->buffer_sizes()->end());
+    for (uint64_t size : header.buffer_sizes) {
+      overflow = overflow || size > options.max_object_bytes - total;
+      if (overflow) break;
+      total += size;
+    }
+  }
+  if (overflow) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "pkl5 frame of type ", header.type_name, " claims more than ",
+        options.max_object_bytes,
+        " bytes (DecodeOptions::max_object_bytes); rejected"));
+  }
+  return header;
+}
+
+}  // namespace pkl5

@@ -1,0 +1,172 @@
+// pkl5 serialization: any supported C++ object to a Frame and back, no MPI.
+//
+//   struct Sample {
+//     std::string label;
+//     std::vector<double> values;  // large: travels out-of-band, zero copy
+//     PKL5_FIELDS(Sample, label, values);
+//   };
+//
+//   pkl5::Frame frame = pkl5::Encode(sample);
+//   // frame.buffers[0].data == sample.values.data(): nothing was copied.
+//
+//   // The receiver, in two phases: the object with its arrays allocated and
+//   // where each buffer must land, then the buffers written in place.
+//   Sample received;
+//   absl::StatusOr<FrameHeader> header = pkl5::ParseFrameHeader(frame.header);
+//   absl::StatusOr<std::vector<pkl5::LandingZone>> zones =
+//       pkl5::BeginDecode(*header, frame.inband, received);
+//   // ... receive buffer i straight into (*zones)[i].data ...
+//
+//   // Or, with every byte at hand:
+//   absl::StatusOr<Sample> copy = pkl5::Decode<Sample>(frame);
+//
+// Supported: arithmetic types, bool, enums, std::complex, std::string,
+// std::vector, std::array, C arrays, std::deque, std::list, std::pair,
+// std::tuple, std::optional, std::variant, std::monostate, std::map,
+// std::unordered_map, std::set, std::unordered_set, absl::flat_hash_map,
+// absl::node_hash_map, absl::flat_hash_set, absl::node_hash_set,
+// absl::InlinedVector, flatbuffers::DetachedBuffer, nested to any depth, and
+// structs that opt in with PKL5_FIELDS (fields.h). Other types fail to
+// compile with a message saying how to opt them in.
+#ifndef PKL5_SERIALIZATION_SERIALIZATION_H_
+#define PKL5_SERIALIZATION_SERIALIZATION_H_
+
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "serialization/absl_containers.h"
+#include "serialization/codec.h"
+#include "serialization/decoder.h"
+#include "serialization/encoder.h"
+#include "serialization/fields.h"
+#include "serialization/flatbuffers_buffer.h"
+#include "serialization/frame.h"
+#include "serialization/frame_header.h"
+#include "serialization/options.h"
+#include "serialization/scalars.h"
+#include "serialization/std_array.h"
+#include "serialization/std_deque_list.h"
+#include "serialization/std_map.h"
+#include "serialization/std_optional.h"
+#include "serialization/std_set.h"
+#include "serialization/std_string.h"
+#include "serialization/std_tuple.h"
+#include "serialization/std_variant.h"
+#include "serialization/std_vector.h"
+#include "serialization/type_signature.h"
+#include "testing/status_macros.h"
+
+namespace pkl5 {
+
+// Encodes `value`. Arrays at or above `options.out_of_band_threshold` bytes
+// become views into `value`: the frame is valid only while `value` is alive
+// and unmodified.
+template <typename T>
+Frame Encode(const T& value, const EncodeOptions& options = {}) {
+  Encoder encoder(options.out_of_band_threshold);
+  Codec<T>::Encode(encoder, value);
+  FrameHeader header;
+  header.type_name = TypeName<T>();
+  header.type_hash = TypeHash<T>();
+  header.inband_size = encoder.inband().size();
+  header.buffer_sizes.reserve(encoder.buffers().size());
+  for (const BufferView& buffer : encoder.buffers()) {
+    header.buffer_sizes.push_back(buffer.size);
+  }
+  return Frame{SerializeFrameHeader(header), std::move(encoder.inband()),
+               std::move(encoder.buffers())};
+}
+
+// Returns OK when `header` holds a `T`; otherwise kInvalidArgument naming
+// the type received and the type expected.
+template <typename T>
+absl::Status CheckFrameType(const FrameHeader& header) {
+  if (header.type_hash == TypeHash<T>() && header.type_name == TypeName<T>()) {
+    return absl::OkStatus();
+  }
+  if (header.type_name == TypeName<T>()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pkl5 type mismatch: received a ", header.type_name,
+        " whose fields differ from this program's ", TypeStructure<T>()));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("pkl5 type mismatch: received ", header.type_name,
+                   " but expected ", TypeName<T>()));
+}
+
+// Phase one of decoding: decodes the in-band bytes into `out`, reusing its
+// storage where sizes allow, and returns where each out-of-band buffer must
+// be written (one landing zone per `header.buffer_sizes` entry, same sizes).
+// The object is complete once every zone is filled; until then `out` must
+// not be moved or destroyed. On error `out` is valid but unspecified.
+template <typename T>
+absl::StatusOr<std::vector<LandingZone>> BeginDecode(
+    const FrameHeader& header, absl::string_view inband, T& out,
+    const DecodeOptions& options = {}) {
+  PKL5_RETURN_IF_ERROR(CheckFrameType<T>(header));
+  if (inband.size() != header.inband_size) {
+    return absl::DataLossError(absl::StrCat(
+        "pkl5 frame of ", header.type_name, " has ", inband.size(),
+        " in-band bytes but its header says ", header.inband_size));
+  }
+  Decoder decoder(inband, header.buffer_sizes, options);
+  try {
+    PKL5_RETURN_IF_ERROR(Codec<T>::Decode(decoder, out));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "out of memory decoding a pkl5 frame of ", header.type_name));
+  } catch (const std::length_error&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "a container too long for this machine in a pkl5 frame of ",
+        header.type_name));
+  }
+  PKL5_RETURN_IF_ERROR(decoder.Finish());
+  return std::move(decoder).TakeLandingZones();
+}
+
+// Decodes a frame whose buffers are all at hand (self-sends, tests) into
+// `out`, copying each buffer into its landing zone.
+template <typename T>
+absl::Status DecodeInto(const Frame& frame, T& out,
+                        const DecodeOptions& options = {}) {
+  PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
+                        ParseFrameHeader(frame.header, options));
+  if (header.buffer_sizes.size() != frame.buffers.size()) {
+    return absl::DataLossError(absl::StrCat(
+        "pkl5 frame header lists ", header.buffer_sizes.size(),
+        " buffers but the frame has ", frame.buffers.size()));
+  }
+  PKL5_ASSIGN_OR_RETURN(const std::vector<LandingZone> zones,
+                        BeginDecode(header, frame.inband, out, options));
+  for (size_t i = 0; i < zones.size(); ++i) {
+    if (frame.buffers[i].size != zones[i].size) {
+      return absl::DataLossError(
+          absl::StrCat("pkl5 frame buffer ", i, " has ", frame.buffers[i].size,
+                       " bytes but its header says ", zones[i].size));
+    }
+    if (zones[i].size > 0) {
+      std::memcpy(zones[i].data, frame.buffers[i].data, zones[i].size);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Decodes a frame whose buffers are all at hand into a new `T`.
+template <typename T>
+absl::StatusOr<T> Decode(const Frame& frame,
+                         const DecodeOptions& options = {}) {
+  T value{};
+  PKL5_RETURN_IF_ERROR(DecodeInto(frame, value, options));
+  return value;
+}
+
+}  // namespace pkl5
+
+#endif  // PKL5_SERIALIZATION_SERIALIZATION_H_
