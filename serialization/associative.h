@@ -22,8 +22,9 @@ namespace serialization_internal {
 template <typename Container, typename = void>
 struct HasReserve : std::false_type {};
 template <typename Container>
-struct HasReserve<Container, std::void_t<decltype(std::declval<Container&>()
-                                                      .reserve(size_t{0}))>>
+struct HasReserve<
+    Container,
+    std::void_t<decltype(std::declval<Container&>().reserve(size_t{0}))>>
     : std::true_type {};
 
 template <typename Container>

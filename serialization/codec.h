@@ -60,10 +60,9 @@ struct Codec {
 // built only from them without padding (std::complex, std::array, C arrays,
 // PKL5_FIELDS structs that qualify).
 template <typename T, typename Enable = void>
-struct IsBulk
-    : std::bool_constant<(std::is_arithmetic_v<T> &&
-                          !std::is_same_v<T, bool>) ||
-                         std::is_enum_v<T>> {};
+struct IsBulk : std::bool_constant<(std::is_arithmetic_v<T> &&
+                                    !std::is_same_v<T, bool>) ||
+                                   std::is_enum_v<T>> {};
 
 template <typename T>
 inline constexpr bool kIsBulk = IsBulk<T>::value;

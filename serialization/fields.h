@@ -31,10 +31,10 @@
 #include "serialization/codec.h"
 
 // Inside a struct's definition: names the struct and lists its fields.
-#define PKL5_FIELDS(Type, ...)                                          \
-  static constexpr const char* Pkl5TypeName() { return #Type; }         \
-  auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }                 \
-  auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }           \
+#define PKL5_FIELDS(Type, ...)                                  \
+  static constexpr const char* Pkl5TypeName() { return #Type; } \
+  auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }         \
+  auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }   \
   static_assert(true, "PKL5_FIELDS wants a semicolon after it")
 
 namespace pkl5 {
@@ -43,32 +43,35 @@ namespace serialization_internal {
 template <typename T, typename = void>
 struct HasFields : std::false_type {};
 template <typename T>
-struct HasFields<T, std::void_t<decltype(std::declval<const T&>()
-                                             .Pkl5Fields()),
-                                decltype(T::Pkl5TypeName())>>
-    : std::true_type {};
+struct HasFields<T, std::void_t<decltype(std::declval<const T&>().Pkl5Fields()),
+                                decltype(T::Pkl5TypeName())>> : std::true_type {
+};
+
+// Like std::remove_cvref_t (C++20); std::decay_t would turn a C array field
+// into a pointer.
+template <typename T>
+using RemoveCvRef = std::remove_cv_t<std::remove_reference_t<T>>;
 
 // std::tuple<const A&, const B&> -> facts about A and B.
 template <typename Tie>
 struct FieldList;
 template <typename... Refs>
 struct FieldList<std::tuple<Refs...>> {
-  static constexpr bool kAllBulk = (kIsBulk<std::decay_t<Refs>> && ...);
+  static constexpr bool kAllBulk = (kIsBulk<RemoveCvRef<Refs>> && ...);
   static constexpr size_t kTotalSize =
-      (size_t{0} + ... + sizeof(std::decay_t<Refs>));
+      (size_t{0} + ... + sizeof(RemoveCvRef<Refs>));
   static constexpr size_t kMinInbandBytes =
-      (size_t{0} + ... + kMinInbandBytesOf<std::decay_t<Refs>>);
+      (size_t{0} + ... + kMinInbandBytesOf<RemoveCvRef<Refs>>);
   static void AppendSignatures(SignatureBuilder& builder) {
     bool first = true;
     ((builder.Append(first ? "" : ","), first = false,
-      builder.Add<std::decay_t<Refs>>()),
+      builder.Add<RemoveCvRef<Refs>>()),
      ...);
   }
 };
 
 template <typename T>
-using FieldsOf =
-    FieldList<decltype(std::declval<const T&>().Pkl5Fields())>;
+using FieldsOf = FieldList<decltype(std::declval<const T&>().Pkl5Fields())>;
 
 template <typename T>
 constexpr bool FieldsAreBulk() {
@@ -115,7 +118,9 @@ struct Codec<T, std::enable_if_t<serialization_internal::HasFields<T>::value>> {
       return decoder.ReadScalar(value);
     } else {
       return std::apply(
-          [&decoder](auto&... fields) { return DecodeEach(decoder, fields...); },
+          [&decoder](auto&... fields) {
+            return DecodeEach(decoder, fields...);
+          },
           value.Pkl5Fields());
     }
   }

@@ -35,8 +35,8 @@ struct Codec<flatbuffers::DetachedBuffer> {
       // allocator means flatbuffers::DefaultAllocator).
       auto* bytes = new uint8_t[size];
       if (size >= kHugePageAdviceBytes) AdviseHugePages(bytes, size);
-      value = flatbuffers::DetachedBuffer(nullptr, false, bytes, size, bytes,
-                                          size);
+      value =
+          flatbuffers::DetachedBuffer(nullptr, false, bytes, size, bytes, size);
     }
     return decoder.FillArray(header, value.data(), size);
   }

@@ -28,7 +28,9 @@ std::string SerializeFrameHeader(const FrameHeader& header) {
   table.add_type_hash(header.type_hash);
   table.add_inband_size(header.inband_size);
   table.add_buffer_sizes(buffer_sizes);
-  wire::FinishFrameHeaderBuffer(builder, table.Finish());
+  // Size-prefixed, so a truncated header is always detected: the verifier
+  // alone accepts a buffer missing trailing padding.
+  wire::FinishSizePrefixedFrameHeaderBuffer(builder, table.Finish());
   return std::string(reinterpret_cast<const char*>(builder.GetBufferPointer()),
                      builder.GetSize());
 }
@@ -36,26 +38,33 @@ std::string SerializeFrameHeader(const FrameHeader& header) {
 absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
                                              const DecodeOptions& options) {
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  if (bytes.size() < flatbuffers::kFileIdentifierLength + sizeof(uint32_t) ||
-      !wire::FrameHeaderBufferHasIdentifier(data)) {
+  constexpr size_t kPrefix = sizeof(flatbuffers::uoffset_t);
+  if (bytes.size() < kPrefix + kPrefix + flatbuffers::kFileIdentifierLength ||
+      !wire::SizePrefixedFrameHeaderBufferHasIdentifier(data)) {
+    return absl::DataLossError(
+        absl::StrCat("not a pkl5 frame header: ", bytes.size(),
+                     " bytes without the \"PKL5\" file identifier"));
+  }
+  const size_t prefixed_size =
+      flatbuffers::ReadScalar<flatbuffers::uoffset_t>(data);
+  if (prefixed_size != bytes.size() - kPrefix) {
     return absl::DataLossError(absl::StrCat(
-        "not a pkl5 frame header: ", bytes.size(),
-        " bytes without the \"PKL5\" file identifier"));
+        "truncated or padded pkl5 frame header: ", bytes.size() - kPrefix,
+        " bytes where its size prefix says ", prefixed_size));
   }
   flatbuffers::Verifier verifier(data, bytes.size());
-  if (!wire::VerifyFrameHeaderBuffer(verifier)) {
-    return absl::DataLossError(absl::StrCat(
-        "corrupt pkl5 frame header: ", bytes.size(),
-        " bytes fail FlatBuffers verification"));
+  if (!wire::VerifySizePrefixedFrameHeaderBuffer(verifier)) {
+    return absl::DataLossError(
+        absl::StrCat("corrupt pkl5 frame header: ", bytes.size(),
+                     " bytes fail FlatBuffers verification"));
   }
-  const wire::FrameHeader* table = wire::GetFrameHeader(data);
+  const wire::FrameHeader* table = wire::GetSizePrefixedFrameHeader(data);
   FrameHeader header;
   header.version = table->version();
   if (header.version != kFrameHeaderVersion) {
-    return absl::UnimplementedError(
-        absl::StrCat("pkl5 frame header version ", header.version,
-                     " is not supported; this library reads version ",
-                     kFrameHeaderVersion));
+    return absl::UnimplementedError(absl::StrCat(
+        "pkl5 frame header version ", header.version,
+        " is not supported; this library reads version ", kFrameHeaderVersion));
   }
   if (table->type_name() != nullptr) {
     header.type_name = table->type_name()->str();
@@ -74,10 +83,10 @@ absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
     }
   }
   if (overflow) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "pkl5 frame of type ", header.type_name, " claims more than ",
-        options.max_object_bytes,
-        " bytes (DecodeOptions::max_object_bytes); rejected"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("pkl5 frame of type ", header.type_name,
+                     " claims more than ", options.max_object_bytes,
+                     " bytes (DecodeOptions::max_object_bytes); rejected"));
   }
   return header;
 }

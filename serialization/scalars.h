@@ -40,8 +40,8 @@ std::string ArithmeticName() {
 }  // namespace serialization_internal
 
 template <typename T>
-struct Codec<T, std::enable_if_t<std::is_arithmetic_v<T> &&
-                                 !std::is_same_v<T, bool>>> {
+struct Codec<
+    T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>>> {
   static constexpr size_t kMinInbandBytes = sizeof(T);
   static void AppendSignature(SignatureBuilder& builder) {
     builder.Append(serialization_internal::ArithmeticName<T>());

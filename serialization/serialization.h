@@ -139,9 +139,9 @@ absl::Status DecodeInto(const Frame& frame, T& out,
   PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
                         ParseFrameHeader(frame.header, options));
   if (header.buffer_sizes.size() != frame.buffers.size()) {
-    return absl::DataLossError(absl::StrCat(
-        "pkl5 frame header lists ", header.buffer_sizes.size(),
-        " buffers but the frame has ", frame.buffers.size()));
+    return absl::DataLossError(
+        absl::StrCat("pkl5 frame header lists ", header.buffer_sizes.size(),
+                     " buffers but the frame has ", frame.buffers.size()));
   }
   PKL5_ASSIGN_OR_RETURN(const std::vector<LandingZone> zones,
                         BeginDecode(header, frame.inband, out, options));

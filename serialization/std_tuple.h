@@ -29,8 +29,8 @@ struct Codec<std::pair<A, B>> {
 
 template <typename... Ts>
 struct Codec<std::tuple<Ts...>> {
-  static constexpr size_t kMinInbandBytes = (size_t{0} + ... +
-                                             kMinInbandBytesOf<Ts>);
+  static constexpr size_t kMinInbandBytes =
+      (size_t{0} + ... + kMinInbandBytesOf<Ts>);
   static void AppendSignature(SignatureBuilder& builder) {
     builder.AddTemplate<Ts...>("tuple");
   }
@@ -41,7 +41,9 @@ struct Codec<std::tuple<Ts...>> {
   }
   static absl::Status Decode(Decoder& decoder, std::tuple<Ts...>& value) {
     return std::apply(
-        [&decoder](Ts&... elements) { return DecodeEach(decoder, elements...); },
+        [&decoder](Ts&... elements) {
+          return DecodeEach(decoder, elements...);
+        },
         value);
   }
 };

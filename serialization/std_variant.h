@@ -48,8 +48,8 @@ struct Codec<std::variant<Ts...>> {
     uint32_t index = 0;
     PKL5_RETURN_IF_ERROR(decoder.ReadScalar(index));
     if (index >= sizeof...(Ts)) {
-      return decoder.Corrupt(absl::StrCat("variant alternative ", index,
-                                          " of ", sizeof...(Ts)));
+      return decoder.Corrupt(
+          absl::StrCat("variant alternative ", index, " of ", sizeof...(Ts)));
     }
     // Keep the held alternative (and its storage) when it is the one sent.
     if (value.index() != index) {

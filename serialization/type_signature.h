@@ -5,8 +5,8 @@
 // garbage. The readable name is built from the type's structure:
 //
 //   TypeName<std::vector<double>>()                        "vector<f64>"
-//   TypeName<std::map<std::string, std::vector<int>>>()    "map<string,vector<i32>>"
-//   TypeName<Particle>()                                   "Particle"
+//   TypeName<std::map<std::string, std::vector<int>>>()
+//   "map<string,vector<i32>>" TypeName<Particle>() "Particle"
 //
 // User types appear by the name they declare (PKL5_FIELDS); the hash covers
 // their fields too ("Particle{string,vector<f64>}"), so two programs whose
