@@ -73,7 +73,7 @@ TEST(RoundTripTest, BoolAndEnums) {
   CheckType(true);
   CheckType(false);
   CheckType(Color::kBlue);
-  enum Plain { kA, kB };
+  enum Plain : int { kA, kB };
   CheckType(kB);
 }
 
@@ -157,9 +157,9 @@ TEST(RoundTripTest, UserStructs) {
   CheckType(Empty{});
   Experiment experiment;
   experiment.title = "run 7";
-  experiment.particles = {{"a", {1.0}, Color::kRed, {1, 1, 1}},
-                          {"b", std::vector<double>(9000, 2.0), Color::kBlue,
-                           {2, 2, 2}}};
+  experiment.particles = {
+      {"a", {1.0}, Color::kRed, {1, 1, 1}},
+      {"b", std::vector<double>(9000, 2.0), Color::kBlue, {2, 2, 2}}};
   experiment.landmarks = {{"origin", {0, 0, 0}}, {"far", {9, 9, 9}}};
   experiment.trajectory = std::vector<Vec3>(3000, Vec3{1, 2, 3});
   CheckType(experiment);
@@ -194,9 +194,9 @@ TEST(RoundTripTest, MapsSetsAndVectorsInterchangeAcrossFlavours) {
   ASSERT_THAT(as_flat, IsOk());
   EXPECT_THAT(*as_flat, ::testing::UnorderedElementsAre(
                             ::testing::Pair("a", 1), ::testing::Pair("b", 2)));
-  EXPECT_THAT(
-      (Decode<absl::InlinedVector<double, 2>>(Encode(std::vector<double>{1, 2}))),
-      IsOkAndHolds(::testing::ElementsAre(1.0, 2.0)));
+  EXPECT_THAT((Decode<absl::InlinedVector<double, 2>>(
+                  Encode(std::vector<double>{1, 2}))),
+              IsOkAndHolds(::testing::ElementsAre(1.0, 2.0)));
   EXPECT_THAT(Decode<std::set<int>>(Encode(std::unordered_set<int>{4, 5})),
               IsOkAndHolds(::testing::ElementsAre(4, 5)));
 }

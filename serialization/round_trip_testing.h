@@ -36,8 +36,7 @@ inline Frame WithInband(const Frame& frame, std::string inband) {
   absl::StatusOr<FrameHeader> header = ParseFrameHeader(frame.header);
   EXPECT_THAT(header, IsOk());
   header->inband_size = inband.size();
-  return Frame{SerializeFrameHeader(*header), std::move(inband),
-               frame.buffers};
+  return Frame{SerializeFrameHeader(*header), std::move(inband), frame.buffers};
 }
 
 // The corrupt twin of a round trip: every truncation of the header or of

@@ -2,7 +2,8 @@
 //
 // Scalars travel in host byte order (as in pkl5, sender and receiver must
 // share it). Integers sign by size and signedness ("i32", "u64"), floating
-// point by size ("f32", "f64"), enums by their underlying type ("enum<i32>").
+// point by size ("f32", "f64"), enums by their underlying type ("enum<i32>");
+// enums need a fixed underlying type (`enum class`, or `enum E : int`).
 #ifndef PKL5_SERIALIZATION_SCALARS_H_
 #define PKL5_SERIALIZATION_SCALARS_H_
 
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -36,6 +38,15 @@ std::string ArithmeticName() {
     return absl::StrCat(std::is_signed_v<T> ? "i" : "u", sizeof(T) * 8);
   }
 }
+
+// Only enums with a fixed underlying type can hold every value of it; in
+// C++17 exactly those can be list-initialised from it.
+template <typename E, typename = void>
+struct HasFixedUnderlyingType : std::false_type {};
+template <typename E>
+struct HasFixedUnderlyingType<
+    E, std::void_t<decltype(E{std::declval<std::underlying_type_t<E>>()})>>
+    : std::true_type {};
 
 }  // namespace serialization_internal
 
@@ -75,8 +86,13 @@ struct Codec<bool> {
   }
 };
 
+// Received enum values are not checked against the enumerators, so the enum
+// must be able to hold any value of its underlying type.
 template <typename T>
 struct Codec<T, std::enable_if_t<std::is_enum_v<T>>> {
+  static_assert(serialization_internal::HasFixedUnderlyingType<T>::value,
+                "pkl5 sends only enums with a fixed underlying type: declare "
+                "it `enum class Name { ... }` or `enum Name : int { ... }`");
   using Underlying = std::underlying_type_t<T>;
   static constexpr size_t kMinInbandBytes = sizeof(T);
   static void AppendSignature(SignatureBuilder& builder) {
