@@ -45,11 +45,10 @@ std::string Bytes(Words... words) {
 
 TEST(BadInputTest, TypeMismatchNamesBothTypes) {
   const Frame frame = Encode(std::vector<double>{1.0});
-  EXPECT_THAT(
-      (Decode<std::map<std::string, int>>(frame)),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               AllOf(HasSubstr("received vector<f64>"),
-                     HasSubstr("expected map<string,i32>"))));
+  EXPECT_THAT((Decode<std::map<std::string, int>>(frame)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("received vector<f64>"),
+                             HasSubstr("expected map<string,i32>"))));
   // The communicator-level check can run on the header alone.
   absl::StatusOr<FrameHeader> header = ParseFrameHeader(frame.header);
   ASSERT_THAT(header, IsOk());
@@ -82,12 +81,12 @@ TEST(BadInputTest, CountLargerThanTheBytesIsDataLoss) {
       StatusIs(absl::StatusCode::kDataLoss,
                HasSubstr("cannot fit in the 0 remaining bytes")));
   // A bulk array claiming more in-band bytes than there are.
-  EXPECT_THAT(Decode<std::vector<double>>(ForgedFrame<std::vector<double>>(
-                  Bytes(uint64_t{1000} << 1))),
+  EXPECT_THAT(Decode<std::vector<double>>(
+                  ForgedFrame<std::vector<double>>(Bytes(uint64_t{1000} << 1))),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated")));
   // A count whose byte size overflows 64 bits.
-  EXPECT_THAT(Decode<std::vector<double>>(ForgedFrame<std::vector<double>>(
-                  Bytes(kMax - 1))),
+  EXPECT_THAT(Decode<std::vector<double>>(
+                  ForgedFrame<std::vector<double>>(Bytes(kMax - 1))),
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
@@ -96,11 +95,11 @@ TEST(BadInputTest, CountOverTheConfiguredMaximumIsRejectedBeforeAllocating) {
   // their count.
   DecodeOptions options;
   options.max_object_bytes = 1 << 20;
-  EXPECT_THAT(Decode<std::vector<Empty>>(
-                  ForgedFrame<std::vector<Empty>>(Bytes(uint64_t{1} << 30)),
-                  options),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("max_object_bytes")));
+  EXPECT_THAT(
+      Decode<std::vector<Empty>>(
+          ForgedFrame<std::vector<Empty>>(Bytes(uint64_t{1} << 30)), options),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               HasSubstr("max_object_bytes")));
   // An out-of-band buffer over the cap is rejected from the header alone.
   const std::vector<double> big(1 << 18, 1.0);
   EXPECT_THAT(Decode<std::vector<double>>(Encode(big), options),
@@ -139,11 +138,10 @@ TEST(BadInputTest, OutOfBandMapKeyIsDataLoss) {
 }
 
 TEST(BadInputTest, DuplicateKeysAreDataLoss) {
-  EXPECT_THAT((Decode<std::map<int, int>>(ForgedFrame<std::map<int, int>>(
-                  Bytes(uint64_t{2}, int32_t{1}, int32_t{1}, int32_t{1},
-                        int32_t{2})))),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("duplicate map key")));
+  EXPECT_THAT(
+      (Decode<std::map<int, int>>(ForgedFrame<std::map<int, int>>(
+          Bytes(uint64_t{2}, int32_t{1}, int32_t{1}, int32_t{1}, int32_t{2})))),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("duplicate map key")));
   EXPECT_THAT(Decode<std::set<int>>(ForgedFrame<std::set<int>>(
                   Bytes(uint64_t{2}, int32_t{1}, int32_t{1}))),
               StatusIs(absl::StatusCode::kDataLoss,
@@ -172,17 +170,17 @@ TEST(BadInputTest, FixedArrayWithAnotherLengthIsDataLoss) {
 }
 
 TEST(BadInputTest, TrailingBytesAreDataLoss) {
-  EXPECT_THAT(Decode<int32_t>(ForgedFrame<int32_t>(Bytes(int32_t{1}, 'x'))),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("1 trailing bytes")));
+  EXPECT_THAT(
+      Decode<int32_t>(ForgedFrame<int32_t>(Bytes(int32_t{1}, 'x'))),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("1 trailing bytes")));
 }
 
 TEST(BadInputTest, InBandSizeDisagreeingWithTheHeaderIsDataLoss) {
   Frame frame = Encode(std::string("abc"));
   frame.inband.pop_back();
-  EXPECT_THAT(Decode<std::string>(frame),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("its header says 11")));
+  EXPECT_THAT(
+      Decode<std::string>(frame),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("its header says 11")));
 }
 
 TEST(BadInputTest, MissingBufferIsDataLoss) {
