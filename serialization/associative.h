@@ -66,8 +66,13 @@ struct MapCodec {
         Decoder::InBandOnlyScope in_band_only(decoder);
         PKL5_RETURN_IF_ERROR(Codec<Key>::Decode(decoder, key));
       }
-      auto [entry, inserted] = map.try_emplace(std::move(key));
-      if (!inserted) return decoder.Corrupt("a duplicate map key");
+      // Ordered maps were encoded in order: hinting the end makes each
+      // insertion O(1). Hash maps ignore the hint.
+      const size_t size_before = map.size();
+      const auto entry = map.try_emplace(map.end(), std::move(key));
+      if (map.size() == size_before) {
+        return decoder.Corrupt("a duplicate map key");
+      }
       PKL5_RETURN_IF_ERROR(Codec<Mapped>::Decode(decoder, entry->second));
     }
     return absl::OkStatus();
@@ -96,7 +101,9 @@ struct SetCodec {
     for (uint64_t i = 0; i < count; ++i) {
       Key key{};
       PKL5_RETURN_IF_ERROR(Codec<Key>::Decode(decoder, key));
-      if (!set.insert(std::move(key)).second) {
+      const size_t size_before = set.size();
+      set.insert(set.end(), std::move(key));
+      if (set.size() == size_before) {
         return decoder.Corrupt("a duplicate set element");
       }
     }

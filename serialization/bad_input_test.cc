@@ -40,7 +40,7 @@ template <typename... Words>
 std::string Bytes(Words... words) {
   Encoder encoder(kMax);
   (encoder.WriteScalar(words), ...);
-  return encoder.inband();
+  return std::move(encoder).TakeInband();
 }
 
 TEST(BadInputTest, TypeMismatchNamesBothTypes) {

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -83,8 +84,8 @@ template <typename Container>
 absl::Status DecodeBulkArray(Decoder& decoder, Container& container) {
   using Value = typename Container::value_type;
   static_assert(kIsBulk<Value>);
-  PKL5_ASSIGN_OR_RETURN(const Decoder::ArrayHeader header,
-                        decoder.ReadArrayHeader(sizeof(Value)));
+  Decoder::ArrayHeader header;
+  PKL5_RETURN_IF_ERROR(decoder.ReadArrayHeader(sizeof(Value), header));
   ResizeForOverwrite(container, static_cast<size_t>(header.count));
   return decoder.FillArray(header, container.data(),
                            container.size() * sizeof(Value));
@@ -94,8 +95,8 @@ absl::Status DecodeBulkArray(Decoder& decoder, Container& container) {
 template <typename T>
 absl::Status DecodeFixedBulkArray(Decoder& decoder, T* data, size_t count) {
   static_assert(kIsBulk<T>);
-  PKL5_ASSIGN_OR_RETURN(const Decoder::ArrayHeader header,
-                        decoder.ReadArrayHeader(sizeof(T)));
+  Decoder::ArrayHeader header;
+  PKL5_RETURN_IF_ERROR(decoder.ReadArrayHeader(sizeof(T), header));
   if (header.count != count) {
     return decoder.Corrupt(absl::StrCat("an array of ", header.count,
                                         " elements where ", count,
@@ -112,6 +113,14 @@ void EncodeSequence(Encoder& encoder, const Range& range) {
   for (const Value& value : range) Codec<Value>::Encode(encoder, value);
 }
 
+template <typename Container, typename = void>
+struct IsContiguous : std::false_type {};
+template <typename Container>
+struct IsContiguous<
+    Container, std::void_t<decltype(std::declval<Container&>().data()),
+                           decltype(std::declval<Container&>().capacity())>>
+    : std::true_type {};
+
 // Decodes what `EncodeSequence` wrote into a container with `resize`,
 // decoding each element in place (reusing nested storage).
 template <typename Container>
@@ -120,7 +129,11 @@ absl::Status DecodeSequence(Decoder& decoder, Container& container) {
   PKL5_ASSIGN_OR_RETURN(
       const uint64_t count,
       decoder.ReadCount(kMinInbandBytesOf<Value>, sizeof(Value)));
-  container.resize(static_cast<size_t>(count));
+  if constexpr (IsContiguous<Container>::value) {
+    ResizeForOverwrite(container, static_cast<size_t>(count));
+  } else {
+    container.resize(static_cast<size_t>(count));
+  }
   for (Value& value : container) {
     PKL5_RETURN_IF_ERROR(Codec<Value>::Decode(decoder, value));
   }

@@ -85,7 +85,8 @@ void WithType(uint8_t index, F&& f) {
     case 8:
       return f(TypeTag<std::set<std::vector<bool>>>());
     default:
-      return f(TypeTag<std::tuple<bool, std::optional<int8_t>, std::array<int, 3>>>());
+      return f(TypeTag<
+               std::tuple<bool, std::optional<int8_t>, std::array<int, 3>>>());
   }
 }
 

@@ -38,11 +38,8 @@ absl::StatusOr<uint64_t> Decoder::ReadCount(size_t min_inband_bytes,
   return count;
 }
 
-absl::StatusOr<Decoder::ArrayHeader> Decoder::ReadArrayHeader(
-    size_t element_size) {
-  uint64_t word = 0;
-  if (absl::Status status = ReadScalar(word); !status.ok()) return status;
-  ArrayHeader header{word >> 1, (word & 1) != 0};
+absl::Status Decoder::CheckUnusualArray(size_t element_size,
+                                        ArrayHeader& header) {
   // Element sizes are at least one byte, so the product only overflows for
   // counts beyond any buffer.
   if (header.count > std::numeric_limits<uint64_t>::max() / element_size) {
@@ -51,7 +48,7 @@ absl::StatusOr<Decoder::ArrayHeader> Decoder::ReadArrayHeader(
   const uint64_t bytes = header.count * element_size;
   if (!header.out_of_band) {
     if (bytes > remaining()) return Truncated(bytes);
-    return header;
+    return absl::OkStatus();
   }
   if (in_band_only_depth_ > 0) {
     return Corrupt("an out-of-band array inside a map key or set element");
@@ -68,7 +65,7 @@ absl::StatusOr<Decoder::ArrayHeader> Decoder::ReadArrayHeader(
                                 buffer_sizes_[next_buffer_]));
   }
   ++next_buffer_;
-  return header;
+  return absl::OkStatus();
 }
 
 absl::Status Decoder::Finish() const {

@@ -22,6 +22,7 @@
 #include "absl/types/span.h"
 #include "serialization/frame.h"
 #include "serialization/options.h"
+#include "testing/status_macros.h"
 
 namespace pkl5 {
 
@@ -61,8 +62,26 @@ class Decoder {
 
   // Reads an array's header for elements of `element_size` bytes and checks
   // that its bytes exist: in-band, or as the next buffer of exactly that
-  // size.
-  absl::StatusOr<ArrayHeader> ReadArrayHeader(size_t element_size);
+  // size. Inline for the common case, a small in-band array.
+  absl::Status ReadArrayHeader(size_t element_size, ArrayHeader& header) {
+    uint64_t word = 0;
+    PKL5_RETURN_IF_ERROR(ReadScalar(word));
+    header.count = word >> 1;
+    header.out_of_band = (word & 1) != 0;
+    if (ABSL_PREDICT_TRUE(!header.out_of_band &&
+                          header.count <= remaining() / element_size)) {
+      return absl::OkStatus();
+    }
+    return CheckUnusualArray(element_size, header);
+  }
+
+  // Returns the next `size` in-band bytes, known to exist (an in-band
+  // array's bytes after `ReadArrayHeader`), and moves past them.
+  const char* SkipInBand(size_t size) {
+    const char* bytes = inband_.data() + position_;
+    position_ += size;
+    return bytes;
+  }
 
   // Completes an array whose header was just read, into `data` of
   // `count * element_size` bytes: copies the in-band bytes, or records
@@ -102,6 +121,8 @@ class Decoder {
 
  private:
   absl::Status Truncated(size_t wanted) const;
+  // The rest of `ReadArrayHeader`: out-of-band arrays and errors.
+  absl::Status CheckUnusualArray(size_t element_size, ArrayHeader& header);
 
   absl::string_view inband_;
   size_t position_;

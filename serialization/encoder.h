@@ -6,6 +6,7 @@
 #ifndef PKL5_SERIALIZATION_ENCODER_H_
 #define PKL5_SERIALIZATION_ENCODER_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -13,14 +14,22 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "serialization/frame.h"
+#include "serialization/storage.h"
 
 namespace pkl5 {
 
 class Encoder {
  public:
-  explicit Encoder(uint64_t out_of_band_threshold)
-      : out_of_band_threshold_(out_of_band_threshold) {}
+  // `expected_inband_size` sizes the first buffer (growth copies and
+  // zero-fills everything written so far).
+  explicit Encoder(uint64_t out_of_band_threshold,
+                   size_t expected_inband_size = 0)
+      : out_of_band_threshold_(out_of_band_threshold) {
+    if (expected_inband_size > 0) Grow(expected_inband_size);
+  }
 
   // Appends the bytes of a trivially copyable value, in host byte order.
   template <typename T>
@@ -30,7 +39,9 @@ class Encoder {
   }
 
   void WriteBytes(const void* data, size_t size) {
-    inband_.append(static_cast<const char*>(data), size);
+    if (ABSL_PREDICT_FALSE(inband_.size() - size_ < size)) Grow(size);
+    if (size > 0) std::memcpy(&inband_[size_], data, size);
+    size_ += size;
   }
 
   // Writes an array of `count` elements occupying `size` contiguous bytes:
@@ -62,13 +73,41 @@ class Encoder {
     Encoder& encoder_;
   };
 
-  std::string& inband() { return inband_; }
+  // The in-band bytes written so far.
+  size_t inband_size() const { return size_; }
+  std::string TakeInband() && {
+    inband_.resize(size_);
+    return std::move(inband_);
+  }
   std::vector<BufferView>& buffers() { return buffers_; }
 
  private:
+  // Out of line: the common write stays a compare and a memcpy, without
+  // std::string::append's per-call overhead (measured: 2x on many small
+  // strings).
+  //
+  // Large buffers are fresh memory whose first touch is slow here; they are
+  // advised for huge pages before the bytes so far are copied in.
+  ABSL_ATTRIBUTE_NOINLINE void Grow(size_t size) {
+    const size_t capacity =
+        std::max({inband_.size() * 2, size_ + size, size_t{256}});
+    if (capacity < kHugePageAdviceBytes) {
+      inband_.resize(capacity);
+      return;
+    }
+    std::string grown;
+    grown.reserve(capacity);
+    AdviseHugePages(grown.data(), capacity);
+    grown.append(inband_.data(), size_);
+    grown.resize(capacity);
+    inband_.swap(grown);
+  }
+
   const uint64_t out_of_band_threshold_;
   int in_band_only_depth_ = 0;
+  // inband_[0, size_) holds the bytes; the rest is room to grow.
   std::string inband_;
+  size_t size_ = 0;
   std::vector<BufferView> buffers_;
 };
 

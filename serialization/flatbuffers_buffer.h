@@ -27,8 +27,8 @@ struct Codec<flatbuffers::DetachedBuffer> {
   }
   static absl::Status Decode(Decoder& decoder,
                              flatbuffers::DetachedBuffer& value) {
-    PKL5_ASSIGN_OR_RETURN(const Decoder::ArrayHeader header,
-                          decoder.ReadArrayHeader(1));
+    Decoder::ArrayHeader header;
+    PKL5_RETURN_IF_ERROR(decoder.ReadArrayHeader(1, header));
     const auto size = static_cast<size_t>(header.count);
     if (value.size() != size) {
       // Owned by the DetachedBuffer, which frees it with delete[] (a null

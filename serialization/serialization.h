@@ -70,18 +70,23 @@ namespace pkl5 {
 // and unmodified.
 template <typename T>
 Frame Encode(const T& value, const EncodeOptions& options = {}) {
-  Encoder encoder(options.out_of_band_threshold);
+  // Programs send the same types over and over: the last in-band size of a
+  // T sizes the next buffer, so it rarely grows.
+  static thread_local size_t last_inband_size = 0;
+  Encoder encoder(options.out_of_band_threshold, last_inband_size);
   Codec<T>::Encode(encoder, value);
+  last_inband_size = encoder.inband_size();
   FrameHeader header;
   header.type_name = TypeName<T>();
   header.type_hash = TypeHash<T>();
-  header.inband_size = encoder.inband().size();
+  header.inband_size = encoder.inband_size();
   header.buffer_sizes.reserve(encoder.buffers().size());
   for (const BufferView& buffer : encoder.buffers()) {
     header.buffer_sizes.push_back(buffer.size);
   }
-  return Frame{SerializeFrameHeader(header), std::move(encoder.inband()),
-               std::move(encoder.buffers())};
+  std::vector<BufferView> buffers = std::move(encoder.buffers());
+  return Frame{SerializeFrameHeader(header), std::move(encoder).TakeInband(),
+               std::move(buffers)};
 }
 
 // Returns OK when `header` holds a `T`; otherwise kInvalidArgument naming

@@ -20,7 +20,16 @@ struct Codec<std::string> {
     EncodeBulkArray(encoder, value.data(), value.size());
   }
   static absl::Status Decode(Decoder& decoder, std::string& value) {
-    return DecodeBulkArray(decoder, value);
+    Decoder::ArrayHeader header;
+    PKL5_RETURN_IF_ERROR(decoder.ReadArrayHeader(1, header));
+    const auto size = static_cast<size_t>(header.count);
+    if (!header.out_of_band) {
+      // One copy, no zero-fill: many strings are short and in-band.
+      value.assign(decoder.SkipInBand(size), size);
+      return absl::OkStatus();
+    }
+    ResizeForOverwrite(value, size);
+    return decoder.FillArray(header, value.data(), size);
   }
 };
 

@@ -185,3 +185,28 @@ system_mpi = repository_rule(
     },
     local = True,
 )
+
+def _system_cc_library_impl(rctx):
+    for directory in rctx.attr.include_dirs:
+        _symlink_or_fail(rctx, "/usr/include/" + directory, "include/" + directory)
+    rctx.file("BUILD.bazel", """
+package(default_visibility = ["//visibility:public"])
+
+cc_library(
+    name = {name},
+    hdrs = glob(["include/**"]),
+    includes = ["include"],
+    linkopts = {linkopts},
+)
+""".format(name = repr(rctx.attr.target), linkopts = repr(rctx.attr.linkopts)))
+
+system_cc_library = repository_rule(
+    implementation = _system_cc_library_impl,
+    doc = "A library from /usr/include (and the system library path) as one target.",
+    attrs = {
+        "include_dirs": attr.string_list(mandatory = True, doc = "under /usr/include"),
+        "linkopts": attr.string_list(),
+        "target": attr.string(mandatory = True),
+    },
+    local = True,
+)

@@ -18,6 +18,8 @@ packages=(
   libgtest-dev libgmock-dev
   # Checks run by .ci/run.
   clang-format
+  # Peers the benchmarks measure pkl5 against.
+  libboost-serialization-dev libcereal-dev
 )
 
 missing=()
