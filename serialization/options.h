@@ -7,10 +7,13 @@
 namespace pkl5 {
 
 // Contiguous arrays of at least this many bytes travel out-of-band (zero
-// copy); smaller ones are copied in-band. Chosen by measurement on the
-// project's machines (see README "Out-of-band threshold"): below it, copying
-// costs less than a separate MPI message.
-inline constexpr uint64_t kDefaultOutOfBandThreshold = 64 * 1024;
+// copy); smaller ones are copied in-band. Chosen by measurement
+// (bench/oob_threshold_bench, Open MPI 4.1 shared memory, 2 ranks): copying
+// an array in and out of one message beats a second message up to 2 KiB
+// (0.85-0.93x the time), and loses from 4 KiB on (1.3x at 4 KiB, 2.2x at
+// 64 KiB), where the single message also leaves Open MPI's 4 KiB eager
+// protocol. mpi4py uses 256 KiB.
+inline constexpr uint64_t kDefaultOutOfBandThreshold = 4 * 1024;
 
 struct EncodeOptions {
   // Arrays of at least this many bytes go out-of-band. 0 sends every
