@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   if (rank == 0) {
     std::printf("| %9s | %12s | %12s | %12s |\n", "bytes", "in-band us",
                 "out-of-band us", "oob/in-band");
-    std::printf("|-----------|--------------|----------------|-------------|\n");
+    std::printf(
+        "|-----------|--------------|----------------|-------------|\n");
   }
   for (size_t bytes = 1024; bytes <= (size_t{4} << 20); bytes *= 2) {
     std::vector<char> array(bytes, 'a');

@@ -55,7 +55,7 @@ struct Sample {
 namespace boost::serialization {
 template <typename Archive>
 void serialize(Archive& archive, Sample& sample, unsigned /*version*/) {
-  archive & sample.id & sample.x & sample.y & sample.z;
+  archive& sample.id& sample.x& sample.y& sample.z;
 }
 }  // namespace boost::serialization
 
@@ -128,8 +128,7 @@ void RunBoost(const T& value, Timing& timing) {
   Clock::time_point start = Clock::now();
   std::stringstream stream;
   {
-    boost::archive::binary_oarchive archive(stream,
-                                            boost::archive::no_header);
+    boost::archive::binary_oarchive archive(stream, boost::archive::no_header);
     archive << value;
   }
   timing.encode.push_back(Seconds(start));
@@ -165,17 +164,16 @@ void Case(const std::string& name, const T& value, int reps) {
     }
   }
   const double pkl5_encode = Median(pkl5_timing.encode);
-  const double pkl5_total = Median(pkl5_timing.encode) +
-                            Median(pkl5_timing.decode);
+  const double pkl5_total =
+      Median(pkl5_timing.encode) + Median(pkl5_timing.decode);
   const double cereal_total =
       Median(cereal_timing.encode) + Median(cereal_timing.decode);
   const double boost_total =
       Median(boost_timing.encode) + Median(boost_timing.decode);
-  std::printf("| %-34s | %10s | %10s | %10s | %10s | %8.2fx | %8.2fx |\n",
-              name.c_str(), Time(pkl5_encode).c_str(),
-              Time(pkl5_total).c_str(), Time(cereal_total).c_str(),
-              Time(boost_total).c_str(), cereal_total / pkl5_total,
-              boost_total / pkl5_total);
+  std::printf("| %-40s | %10s | %10s | %10s | %10s | %8.2fx | %8.2fx |\n",
+              name.c_str(), Time(pkl5_encode).c_str(), Time(pkl5_total).c_str(),
+              Time(cereal_total).c_str(), Time(boost_total).c_str(),
+              cereal_total / pkl5_total, boost_total / pkl5_total);
   std::fflush(stdout);
 }
 
@@ -198,11 +196,10 @@ int main(int argc, char** argv) {
   std::printf(
       "encode+decode, median of %d; out-of-band threshold %llu B\n\n", reps,
       static_cast<unsigned long long>(pkl5::kDefaultOutOfBandThreshold));
-  std::printf(
-      "| %-34s | %10s | %10s | %10s | %10s | %9s | %9s |\n", "data",
-      "pkl5 enc", "pkl5 e+d", "cereal e+d", "boost e+d", "cereal/pkl5",
-      "boost/pkl5");
-  std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(36, '-').c_str(),
+  std::printf("| %-40s | %10s | %10s | %10s | %10s | %9s | %9s |\n", "data",
+              "pkl5 enc", "pkl5 e+d", "cereal e+d", "boost e+d", "cereal/pkl5",
+              "boost/pkl5");
+  std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(42, '-').c_str(),
               std::string(12, '-').c_str(), std::string(12, '-').c_str(),
               std::string(12, '-').c_str(), std::string(12, '-').c_str(),
               std::string(11, '-').c_str(), std::string(11, '-').c_str());
