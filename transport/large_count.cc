@@ -21,9 +21,9 @@ absl::StatusOr<ByteLayout> ByteLayout::Create(size_t bytes,
   const size_t blocks = bytes / block_bytes;
   const size_t remainder = bytes % block_bytes;
   if (blocks > static_cast<size_t>(INT_MAX)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        bytes, " bytes need ", blocks, " blocks of ", block_bytes,
-        ", more than MPI's int count allows"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(bytes, " bytes need ", blocks, " blocks of ", block_bytes,
+                     ", more than MPI's int count allows"));
   }
   MPI_Datatype vector = MPI_DATATYPE_NULL;
   PKL5_RETURN_IF_ERROR(MpiCallStatus(
@@ -43,8 +43,8 @@ absl::StatusOr<ByteLayout> ByteLayout::Create(size_t bytes,
     MPI_Type_free(&vector);
     PKL5_RETURN_IF_ERROR(status);
   }
-  if (absl::Status status = MpiCallStatus(MPI_Type_commit(&type),
-                                          "MPI_Type_commit");
+  if (absl::Status status =
+          MpiCallStatus(MPI_Type_commit(&type), "MPI_Type_commit");
       !status.ok()) {
     MPI_Type_free(&type);
     return status;
@@ -75,11 +75,10 @@ absl::Status ByteLayout::CheckReceived(const MPI_Status& status) const {
   MPI_Count received = 0;
   PKL5_RETURN_IF_ERROR(MpiCallStatus(
       MPI_Get_elements_x(&status, type_, &received), "MPI_Get_elements_x"));
-  if (received == MPI_UNDEFINED ||
-      static_cast<size_t>(received) != bytes_) {
-    return absl::DataLossError(absl::StrCat(
-        "received ", received == MPI_UNDEFINED ? -1 : received,
-        " bytes where ", bytes_, " were announced"));
+  if (received == MPI_UNDEFINED || static_cast<size_t>(received) != bytes_) {
+    return absl::DataLossError(
+        absl::StrCat("received ", received == MPI_UNDEFINED ? -1 : received,
+                     " bytes where ", bytes_, " were announced"));
   }
   return absl::OkStatus();
 }

@@ -19,7 +19,7 @@ using ::pkl5::testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr size_t kBlockSizes[] = {63, 64, 65, 4095, 4096, 4097};
-constexpr size_t kSpanSizes[] = {0,  1,    62,   63,   64,   65,  127,
+constexpr size_t kSpanSizes[] = {0,   1,    62,   63,   64,   65,   127,
                                  128, 4095, 4096, 4097, 8193, 12345};
 
 class LargeCountTest : public ::testing::Test {
@@ -111,12 +111,11 @@ TEST_F(LargeCountTest, AShorterMessageThanAnnouncedIsDataLoss) {
   ASSERT_THAT(send_layout, IsOk());
   ASSERT_THAT(receive_layout, IsOk());
   MPI_Status status;
-  ASSERT_EQ(
-      MPI_Sendrecv(sent.data(), send_layout->count(), send_layout->type(),
-                   next, 4, received.data(), receive_layout->count(),
-                   receive_layout->type(), previous, 4, MPI_COMM_WORLD,
-                   &status),
-      MPI_SUCCESS);
+  ASSERT_EQ(MPI_Sendrecv(sent.data(), send_layout->count(), send_layout->type(),
+                         next, 4, received.data(), receive_layout->count(),
+                         receive_layout->type(), previous, 4, MPI_COMM_WORLD,
+                         &status),
+            MPI_SUCCESS);
   EXPECT_THAT(receive_layout->CheckReceived(status),
               StatusIs(absl::StatusCode::kDataLoss,
                        HasSubstr("received 5000 bytes where 9000")));

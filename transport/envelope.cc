@@ -1,0 +1,126 @@
+#include "transport/envelope.h"
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace pkl5 {
+namespace {
+
+constexpr uint16_t kSizeTableInline = 1;
+
+struct Prefix {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t flags;
+  int32_t channel_tag;
+  uint32_t piece_count;
+  uint32_t inline_pieces;
+  uint32_t reserved[3];
+};
+static_assert(sizeof(Prefix) == kEnvelopePrefixBytes);
+
+template <typename T>
+void Append(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+}  // namespace
+
+std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
+                          int32_t channel_tag, size_t envelope_bytes) {
+  Prefix prefix{};
+  prefix.magic = kEnvelopeMagic;
+  prefix.version = kEnvelopeVersion;
+  prefix.channel_tag = channel_tag;
+  prefix.piece_count = static_cast<uint32_t>(pieces.size());
+  size_t room = envelope_bytes - sizeof(Prefix);
+  const size_t table_bytes = pieces.size() * sizeof(uint64_t);
+  if (table_bytes <= room) {
+    prefix.flags = kSizeTableInline;
+    room -= table_bytes;
+  }
+  // Without the table the receiver could not split inline bytes.
+  while ((prefix.flags & kSizeTableInline) &&
+         prefix.inline_pieces < pieces.size() &&
+         pieces[prefix.inline_pieces].size <= room) {
+    room -= pieces[prefix.inline_pieces].size;
+    ++prefix.inline_pieces;
+  }
+  std::string envelope;
+  envelope.reserve(envelope_bytes - room);
+  Append(envelope, prefix);
+  if (prefix.flags & kSizeTableInline) {
+    for (const ConstPiece& piece : pieces) {
+      Append(envelope, static_cast<uint64_t>(piece.size));
+    }
+  }
+  for (uint32_t i = 0; i < prefix.inline_pieces; ++i) {
+    envelope.append(static_cast<const char*>(pieces[i].data), pieces[i].size);
+  }
+  return envelope;
+}
+
+absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
+  Prefix prefix;
+  if (bytes.size() < sizeof(Prefix)) {
+    return absl::DataLossError(
+        absl::StrCat("not a pkl5 message: ", bytes.size(),
+                     " bytes, shorter than the envelope's ", sizeof(Prefix)));
+  }
+  std::memcpy(&prefix, bytes.data(), sizeof(Prefix));
+  if (prefix.magic != kEnvelopeMagic) {
+    return absl::DataLossError(absl::StrCat(
+        "not a pkl5 message: ", bytes.size(),
+        " bytes without the pkl5 envelope magic (a raw MPI message on a "
+        "tag pkl5 receives on?)"));
+  }
+  if (prefix.version != kEnvelopeVersion) {
+    return absl::UnimplementedError(absl::StrCat(
+        "pkl5 envelope version ", prefix.version,
+        " is not supported; this library speaks version ", kEnvelopeVersion));
+  }
+  if (prefix.inline_pieces > prefix.piece_count || prefix.channel_tag < 0 ||
+      (prefix.flags & ~kSizeTableInline) != 0) {
+    return absl::DataLossError("corrupt pkl5 envelope prefix");
+  }
+  EnvelopeInfo info;
+  info.channel_tag = prefix.channel_tag;
+  info.piece_count = prefix.piece_count;
+  info.inline_pieces = prefix.inline_pieces;
+  info.size_table_inline = (prefix.flags & kSizeTableInline) != 0;
+  absl::string_view rest = bytes.substr(sizeof(Prefix));
+  if (info.size_table_inline) {
+    const size_t table_bytes = size_t{prefix.piece_count} * sizeof(uint64_t);
+    if (table_bytes > rest.size()) {
+      return absl::DataLossError(absl::StrCat(
+          "truncated pkl5 envelope: a size table of ", prefix.piece_count,
+          " pieces in ", rest.size(), " bytes"));
+    }
+    info.piece_sizes.resize(prefix.piece_count);
+    std::memcpy(info.piece_sizes.data(), rest.data(), table_bytes);
+    rest.remove_prefix(table_bytes);
+    uint64_t inline_size = 0;
+    for (uint32_t i = 0; i < info.inline_pieces; ++i) {
+      if (info.piece_sizes[i] > rest.size() - inline_size) {
+        return absl::DataLossError(
+            absl::StrCat("truncated pkl5 envelope: inline piece ", i, " of ",
+                         info.piece_sizes[i], " bytes does not fit"));
+      }
+      inline_size += info.piece_sizes[i];
+    }
+    if (inline_size != rest.size()) {
+      return absl::DataLossError(absl::StrCat(
+          "corrupt pkl5 envelope: ", rest.size(),
+          " inline bytes where the sizes add up to ", inline_size));
+    }
+  } else if (info.inline_pieces != 0) {
+    return absl::DataLossError(
+        "corrupt pkl5 envelope: inline pieces without a size table");
+  }
+  info.inline_bytes = rest;
+  return info;
+}
+
+}  // namespace pkl5

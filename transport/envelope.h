@@ -1,0 +1,82 @@
+// The envelope: the bounded first message of every object.
+//
+// An object, to the transport, is a sequence of pieces (byte spans: the
+// frame header, the in-band bytes, then each out-of-band buffer). The
+// envelope is one message of at most `kEnvelopeBytes` on the user's
+// communicator and tag:
+//
+//   prefix (32 bytes): magic "PKL5", version, flags, channel tag,
+//                      piece count, inline piece count
+//   size table:        one uint64 per piece, when it fits (flag set)
+//   inline pieces:     the longest prefix of the pieces that fits whole
+//
+// Every other piece follows as its own message on the private channel
+// (a duplicate of the communicator) under the channel tag, in order; when
+// the size table does not fit it goes first, as its own message. A small
+// object is therefore exactly one message. Because the envelope's size is
+// bounded, a receiver can post it before knowing anything (a real irecv),
+// and because the envelope says how many channel messages follow, a
+// receiver can drain a message it rejects without understanding it.
+//
+// Scalars are in host byte order, as in the rest of pkl5.
+#ifndef PKL5_TRANSPORT_ENVELOPE_H_
+#define PKL5_TRANSPORT_ENVELOPE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace pkl5 {
+
+// The envelope's size bound: Open MPI's shared-memory eager limit (4 KiB),
+// so an envelope never waits for a rendezvous with its receiver.
+inline constexpr size_t kEnvelopeBytes = 4096;
+
+inline constexpr uint32_t kEnvelopeMagic = 0x354c4b50;  // "PKL5"
+inline constexpr uint16_t kEnvelopeVersion = 1;
+inline constexpr size_t kEnvelopePrefixBytes = 32;
+
+// A read-only piece of an outgoing object.
+struct ConstPiece {
+  const void* data = nullptr;
+  size_t size = 0;
+};
+
+// What an envelope says about its object.
+struct EnvelopeInfo {
+  int32_t channel_tag = 0;
+  // Sizes of all pieces, when the table was inline; otherwise empty and
+  // `piece_count` sizes arrive first on the channel.
+  std::vector<uint64_t> piece_sizes;
+  uint32_t piece_count = 0;
+  bool size_table_inline = true;
+  // The inline pieces' bytes, back to back, and how many pieces they are.
+  absl::string_view inline_bytes;
+  uint32_t inline_pieces = 0;
+
+  // Messages that follow on the channel: the table if not inline, then
+  // every piece that is not inline.
+  uint32_t ChannelMessages() const {
+    return (size_table_inline ? 0 : 1) + piece_count - inline_pieces;
+  }
+};
+
+// Builds the envelope of `pieces`, to be followed by the returned
+// `EnvelopeInfo::ChannelMessages()` messages under `channel_tag`.
+std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
+                          int32_t channel_tag,
+                          size_t envelope_bytes = kEnvelopeBytes);
+
+// Reads an envelope. kDataLoss for anything that is not a consistent pkl5
+// envelope (foreign bytes on the tag, truncation); kUnimplemented for
+// another version. The returned `inline_bytes` views `bytes`.
+absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes);
+
+}  // namespace pkl5
+
+#endif  // PKL5_TRANSPORT_ENVELOPE_H_
