@@ -1,0 +1,152 @@
+#include "transport/channel.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "testing/mpi_error.h"
+#include "testing/status_macros.h"
+
+namespace pkl5 {
+
+absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
+    MPI_Comm comm, const TransportOptions& options) {
+  if (comm == MPI_COMM_NULL) {
+    return absl::InvalidArgumentError("pkl5 cannot wrap MPI_COMM_NULL");
+  }
+  if (options.envelope_bytes < kEnvelopePrefixBytes ||
+      options.envelope_bytes > static_cast<size_t>(INT_MAX)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("envelope_bytes must be at least ", kEnvelopePrefixBytes,
+                     ", not ", options.envelope_bytes));
+  }
+  if (options.block_bytes == 0 ||
+      options.block_bytes > static_cast<size_t>(INT_MAX)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "block_bytes must be 1..", INT_MAX, ", not ", options.block_bytes));
+  }
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
+      "MPI_Comm_set_errhandler"));
+  int is_inter = 0;
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Comm_test_inter(comm, &is_inter), "MPI_Comm_test_inter"));
+  int rank = 0;
+  int peer_count = 0;
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank"));
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      is_inter ? MPI_Comm_remote_size(comm, &peer_count)
+               : MPI_Comm_size(comm, &peer_count),
+      "MPI_Comm_size"));
+  MPI_Comm private_comm = MPI_COMM_NULL;
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
+  MPI_Comm_set_errhandler(private_comm, MPI_ERRORS_RETURN);
+  int* tag_ub = nullptr;
+  int found = 0;
+  MPI_Comm_get_attr(private_comm, MPI_TAG_UB, &tag_ub, &found);
+  // MPI guarantees at least 32767.
+  const int tag_upper_bound = found && tag_ub != nullptr ? *tag_ub : 32767;
+  int channel_tag_bound = tag_upper_bound;
+  if (options.channel_tag_bound > 0) {
+    channel_tag_bound = std::min(options.channel_tag_bound, tag_upper_bound);
+  }
+  return std::unique_ptr<Channel>(
+      new Channel(comm, private_comm, options, rank, peer_count, is_inter != 0,
+                  tag_upper_bound, channel_tag_bound));
+}
+
+Channel::Channel(MPI_Comm comm, MPI_Comm private_comm,
+                 const TransportOptions& options, int rank, int peer_count,
+                 bool is_inter, int tag_upper_bound, int channel_tag_bound)
+    : comm_(comm),
+      private_comm_(private_comm),
+      options_(options),
+      rank_(rank),
+      peer_count_(peer_count),
+      is_inter_(is_inter),
+      tag_upper_bound_(tag_upper_bound),
+      channel_tag_bound_(static_cast<uint32_t>(channel_tag_bound)),
+      next_tags_(new std::atomic<uint32_t>[static_cast<size_t>(peer_count)]) {
+  for (int i = 0; i < peer_count; ++i) next_tags_[static_cast<size_t>(i)] = 0;
+}
+
+Channel::~Channel() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;
+  {
+    absl::MutexLock lock(&buffered_mutex_);
+    for (BufferedSend& send : buffered_) {
+      MPI_Waitall(static_cast<int>(send.requests.size()),
+                  send.requests.data(), MPI_STATUSES_IGNORE);
+    }
+  }
+  if (private_comm_ != MPI_COMM_NULL) MPI_Comm_free(&private_comm_);
+}
+
+absl::Status Channel::ReserveBufferedBytes(size_t bytes) {
+  absl::MutexLock lock(&buffered_mutex_);
+  for (auto it = buffered_.begin(); it != buffered_.end();) {
+    int done = 0;
+    MPI_Testall(static_cast<int>(it->requests.size()), it->requests.data(),
+                &done, MPI_STATUSES_IGNORE);
+    if (done) {
+      buffered_bytes_ -= it->bytes.size();
+      it = buffered_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  const size_t capacity = options_.buffered_send_capacity;
+  if (bytes > capacity || buffered_bytes_ > capacity - bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "buffered send of ", bytes, " bytes does not fit: ", buffered_bytes_,
+        " of the ", capacity,
+        " bytes of TransportOptions::buffered_send_capacity are in flight"));
+  }
+  buffered_bytes_ += bytes;
+  return absl::OkStatus();
+}
+
+void Channel::AdoptBufferedSend(BufferedSend send) {
+  absl::MutexLock lock(&buffered_mutex_);
+  buffered_.push_back(std::move(send));
+}
+
+int Channel::NextChannelTag(int destination) {
+  const uint32_t ticket =
+      next_tags_[static_cast<size_t>(destination)].fetch_add(
+          1, std::memory_order_relaxed);
+  return static_cast<int>(ticket % (channel_tag_bound_ + 1));
+}
+
+absl::Status Channel::CheckDestination(int destination) const {
+  if (destination == MPI_PROC_NULL ||
+      (destination >= 0 && destination < peer_count_)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid rank ", destination, ": the ",
+      is_inter_ ? "remote group" : "communicator", " has ", peer_count_,
+      " ranks (or use MPI_PROC_NULL)"));
+}
+
+absl::Status Channel::CheckSource(int source) const {
+  if (source == MPI_ANY_SOURCE) return absl::OkStatus();
+  return CheckDestination(source);
+}
+
+absl::Status Channel::CheckSendTag(int tag) const {
+  if (tag >= 0 && tag <= tag_upper_bound_) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid tag ", tag, ": tags are 0..", tag_upper_bound_, " (MPI_TAG_UB)"));
+}
+
+absl::Status Channel::CheckReceiveTag(int tag) const {
+  if (tag == MPI_ANY_TAG) return absl::OkStatus();
+  return CheckSendTag(tag);
+}
+
+}  // namespace pkl5

@@ -1,0 +1,102 @@
+// The private channel of a communicator: where the parts of pkl5 messages
+// travel, out of reach of every receive on the user's communicator.
+//
+// Creating a channel duplicates the communicator (collective, like
+// MPI_Comm_dup: every process of the communicator must create its channel
+// together). Each object sent gets a channel tag from a per-destination
+// counter (atomic: threads never share a lock) that wraps within the tag
+// bound; the receiver takes the tag from the object's envelope and receives
+// the parts from the resolved source under that tag, so neither another
+// thread's receive nor the user's raw MPI calls can intercept a part.
+//
+// pkl5 reports MPI errors as statuses: creating a channel sets
+// MPI_ERRORS_RETURN on the user's communicator (mpi4py does the same for
+// MPI_COMM_WORLD) and on the duplicate.
+#ifndef PKL5_TRANSPORT_CHANNEL_H_
+#define PKL5_TRANSPORT_CHANNEL_H_
+
+#include <mpi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "transport/options.h"
+
+namespace pkl5 {
+
+class Channel {
+ public:
+  // Collective over `comm` (an intra- or intercommunicator).
+  static absl::StatusOr<std::unique_ptr<Channel>> Create(
+      MPI_Comm comm, const TransportOptions& options = {});
+
+  // Waits for buffered sends still in flight (as MPI_Buffer_detach does),
+  // then frees the duplicate, unless MPI is already finalized.
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  MPI_Comm comm() const { return comm_; }
+  MPI_Comm private_comm() const { return private_comm_; }
+  int rank() const { return rank_; }
+  // Ranks a send may address: the size, or the remote group's size on an
+  // intercommunicator.
+  int peer_count() const { return peer_count_; }
+  bool is_inter() const { return is_inter_; }
+  const TransportOptions& options() const { return options_; }
+
+  // Returns the channel tag of the next object sent to `destination`.
+  // Precondition: 0 <= destination < peer_count().
+  int NextChannelTag(int destination);
+
+  // kInvalidArgument naming the bad value unless it is a valid peer rank or
+  // MPI_PROC_NULL (and, for sources, MPI_ANY_SOURCE).
+  absl::Status CheckDestination(int destination) const;
+  absl::Status CheckSource(int source) const;
+  // kInvalidArgument unless 0 <= tag <= MPI_TAG_UB (or MPI_ANY_TAG for
+  // receives).
+  absl::Status CheckSendTag(int tag) const;
+  absl::Status CheckReceiveTag(int tag) const;
+
+  // A buffered send's copy of its object and its MPI requests, kept by the
+  // channel until MPI is done with them.
+  struct BufferedSend {
+    std::string bytes;
+    std::vector<MPI_Request> requests;
+  };
+  // Makes room for `bytes` more buffered bytes, first releasing completed
+  // buffered sends: kResourceExhausted when the capacity cannot hold them.
+  absl::Status ReserveBufferedBytes(size_t bytes);
+  // Takes over a posted buffered send whose bytes were reserved.
+  void AdoptBufferedSend(BufferedSend send);
+
+ private:
+  Channel(MPI_Comm comm, MPI_Comm private_comm, const TransportOptions& options,
+          int rank, int peer_count, bool is_inter, int tag_upper_bound,
+          int channel_tag_bound);
+
+  const MPI_Comm comm_;
+  MPI_Comm private_comm_;
+  const TransportOptions options_;
+  const int rank_;
+  const int peer_count_;
+  const bool is_inter_;
+  const int tag_upper_bound_;
+  const uint32_t channel_tag_bound_;
+  std::unique_ptr<std::atomic<uint32_t>[]> next_tags_;
+
+  absl::Mutex buffered_mutex_;
+  std::list<BufferedSend> buffered_ ABSL_GUARDED_BY(buffered_mutex_);
+  size_t buffered_bytes_ ABSL_GUARDED_BY(buffered_mutex_) = 0;
+};
+
+}  // namespace pkl5
+
+#endif  // PKL5_TRANSPORT_CHANNEL_H_

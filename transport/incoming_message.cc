@@ -1,0 +1,135 @@
+#include "transport/incoming_message.h"
+
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "testing/mpi_error.h"
+#include "testing/status_macros.h"
+#include "transport/discard_buffer.h"
+#include "transport/large_count.h"
+
+namespace pkl5 {
+
+absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
+    Channel& channel, std::string envelope, int source, int tag) {
+  PKL5_ASSIGN_OR_RETURN(const EnvelopeInfo info, ParseEnvelope(envelope));
+  IncomingMessage message;
+  message.channel_ = &channel;
+  message.source_ = source;
+  message.tag_ = tag;
+  message.channel_tag_ = info.channel_tag;
+  message.inline_pieces_ = info.inline_pieces;
+  message.inline_bytes_ = std::string(info.inline_bytes);
+  if (info.size_table_inline) {
+    message.sizes_ = info.piece_sizes;
+  } else {
+    message.sizes_.resize(info.piece_count);
+    PKL5_RETURN_IF_ERROR(message.ReceiveFromChannel(
+        message.sizes_.data(), message.sizes_.size() * sizeof(uint64_t)));
+  }
+  return message;
+}
+
+IncomingMessage IncomingMessage::Null() { return IncomingMessage(); }
+
+absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
+  PKL5_ASSIGN_OR_RETURN(
+      const ByteLayout layout,
+      ByteLayout::Create(size, channel_->options().block_bytes));
+  MPI_Status status;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Recv(data, layout.count(), layout.type(), source_, channel_tag_,
+               channel_->private_comm(), &status),
+      "MPI_Recv (pkl5 channel)"));
+  return layout.CheckReceived(status);
+}
+
+absl::Status IncomingMessage::ReceiveNext(MutablePiece destination) {
+  if (complete()) {
+    return absl::FailedPreconditionError(
+        "every piece of this pkl5 message was already received");
+  }
+  const uint64_t size = sizes_[next_];
+  if (destination.size != size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("piece ", next_, " has ", size, " bytes, not ",
+                     destination.size));
+  }
+  if (next_ < inline_pieces_) {
+    if (size > 0) {
+      std::memcpy(destination.data, inline_bytes_.data() + inline_offset_,
+                  size);
+    }
+    inline_offset_ += size;
+  } else {
+    PKL5_RETURN_IF_ERROR(ReceiveFromChannel(destination.data, size));
+  }
+  ++next_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> IncomingMessage::ReceiveNextAsString() {
+  if (complete()) {
+    return absl::FailedPreconditionError(
+        "every piece of this pkl5 message was already received");
+  }
+  std::string bytes(sizes_[next_], '\0');
+  PKL5_RETURN_IF_ERROR(ReceiveNext({bytes.data(), bytes.size()}));
+  return bytes;
+}
+
+absl::Status IncomingMessage::StartReceiveRest(
+    absl::Span<const MutablePiece> destinations,
+    std::vector<MPI_Request>& requests, std::vector<ByteLayout>& layouts) {
+  if (destinations.size() != sizes_.size() - next_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        destinations.size(), " destinations for the ", sizes_.size() - next_,
+        " remaining pieces"));
+  }
+  for (size_t i = 0; i < destinations.size(); ++i) {
+    if (destinations[i].size != sizes_[next_ + i]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("piece ", next_ + i, " has ", sizes_[next_ + i],
+                       " bytes, not ", destinations[i].size));
+    }
+  }
+  for (const MutablePiece& destination : destinations) {
+    if (next_ < inline_pieces_) {
+      PKL5_RETURN_IF_ERROR(ReceiveNext(destination));
+      continue;
+    }
+    PKL5_ASSIGN_OR_RETURN(ByteLayout layout,
+                          ByteLayout::Create(destination.size,
+                                             channel_->options().block_bytes));
+    MPI_Request request = MPI_REQUEST_NULL;
+    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+        MPI_Irecv(destination.data, layout.count(), layout.type(), source_,
+                  channel_tag_, channel_->private_comm(), &request),
+        "MPI_Irecv (pkl5 channel)"));
+    requests.push_back(request);
+    layouts.push_back(std::move(layout));
+    ++next_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IncomingMessage::Drain() {
+  absl::Status first_error;
+  while (!complete()) {
+    const uint64_t size = sizes_[next_];
+    if (next_ < inline_pieces_) {
+      inline_offset_ += size;
+      ++next_;
+      continue;
+    }
+    PKL5_ASSIGN_OR_RETURN(DiscardBuffer sink, DiscardBuffer::Create(size));
+    absl::Status status = ReceiveFromChannel(sink.data(), size);
+    ++next_;
+    // Keep draining after a size mismatch: later parts are still queued.
+    if (!status.ok() && first_error.ok()) first_error = std::move(status);
+  }
+  return first_error;
+}
+
+}  // namespace pkl5

@@ -1,0 +1,100 @@
+// A pkl5 message whose envelope has arrived: its pieces, some inline in the
+// envelope, the rest waiting on the private channel, received in order.
+//
+//   // header and in-band bytes first, to learn where the buffers go
+//   PKL5_ASSIGN_OR_RETURN(std::string header, message.ReceiveNextAsString());
+//   ...
+//   if (rejected) return message.Drain();  // the channel stays in order
+//   PKL5_RETURN_IF_ERROR(message.ReceiveNext({zone.data, zone.size}));
+#ifndef PKL5_TRANSPORT_INCOMING_MESSAGE_H_
+#define PKL5_TRANSPORT_INCOMING_MESSAGE_H_
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "transport/channel.h"
+#include "transport/envelope.h"
+
+namespace pkl5 {
+
+// Where one piece must be written.
+struct MutablePiece {
+  void* data = nullptr;
+  size_t size = 0;
+};
+
+class IncomingMessage {
+ public:
+  // The message announced by `envelope`, received from `source` with `tag`
+  // (both resolved). kDataLoss for an envelope that is not pkl5's: a foreign
+  // message, already consumed whole. When the size table did not fit the
+  // envelope it is received here, from the channel.
+  static absl::StatusOr<IncomingMessage> FromEnvelope(Channel& channel,
+                                                      std::string envelope,
+                                                      int source, int tag);
+
+  // The empty message a receive from MPI_PROC_NULL yields: no pieces,
+  // source MPI_PROC_NULL, tag MPI_ANY_TAG.
+  static IncomingMessage Null();
+
+  IncomingMessage(IncomingMessage&&) = default;
+  IncomingMessage& operator=(IncomingMessage&&) = default;
+
+  bool is_null() const { return channel_ == nullptr; }
+  int source() const { return source_; }
+  int tag() const { return tag_; }
+  size_t piece_count() const { return sizes_.size(); }
+  uint64_t piece_size(size_t index) const { return sizes_[index]; }
+  const std::vector<uint64_t>& piece_sizes() const { return sizes_; }
+  // The index of the next piece to receive.
+  size_t next_piece() const { return next_; }
+  bool complete() const { return next_ == sizes_.size(); }
+
+  // Receives the next piece into `destination`, whose size must be the
+  // piece's: copies it from the envelope, or receives it from the channel
+  // (blocking). kInvalidArgument for a size mismatch (nothing consumed),
+  // kDataLoss when the channel delivers another size.
+  absl::Status ReceiveNext(MutablePiece destination);
+
+  // Receives the next piece into a new string.
+  absl::StatusOr<std::string> ReceiveNextAsString();
+
+  // Receives every remaining piece, each into its destination (one per
+  // piece, sizes as announced): inline pieces are copied now, the others
+  // get nonblocking receives appended to `requests`. Complete them with
+  // MPI_Waitall/MPI_Testall and check each status with `CheckReceived`.
+  absl::Status StartReceiveRest(absl::Span<const MutablePiece> destinations,
+                                std::vector<MPI_Request>& requests,
+                                std::vector<ByteLayout>& layouts);
+
+  // Receives and throws away every remaining piece, so the sender completes
+  // and later messages arrive in order. Memory stays bounded whatever the
+  // sizes (see discard_buffer.h).
+  absl::Status Drain();
+
+ private:
+  IncomingMessage() = default;
+
+  absl::Status ReceiveFromChannel(void* data, size_t size);
+
+  Channel* channel_ = nullptr;
+  int source_ = MPI_PROC_NULL;
+  int tag_ = MPI_ANY_TAG;
+  int channel_tag_ = 0;
+  std::string inline_bytes_;
+  size_t inline_pieces_ = 0;
+  size_t inline_offset_ = 0;
+  std::vector<uint64_t> sizes_;
+  size_t next_ = 0;
+};
+
+}  // namespace pkl5
+
+#endif  // PKL5_TRANSPORT_INCOMING_MESSAGE_H_

@@ -1,0 +1,31 @@
+// Settings of a transport channel.
+#ifndef PKL5_TRANSPORT_OPTIONS_H_
+#define PKL5_TRANSPORT_OPTIONS_H_
+
+#include <cstddef>
+
+#include "transport/envelope.h"
+#include "transport/large_count.h"
+
+namespace pkl5 {
+
+struct TransportOptions {
+  // Pieces larger than this travel as one element of a derived datatype
+  // (see large_count.h). Tests shrink it to drive that path with small data.
+  size_t block_bytes = kDefaultBlockBytes;
+  // The envelope's size bound, at least kEnvelopePrefixBytes. Sender and
+  // receiver must agree; every receive posts a buffer of this size.
+  size_t envelope_bytes = kEnvelopeBytes;
+  // Channel tags run from 0 to this bound and wrap; 0 means the private
+  // communicator's MPI_TAG_UB. Tests shrink it to force wrap-around.
+  int channel_tag_bound = 0;
+  // Bytes that buffered sends may hold in flight: pkl5's counterpart of
+  // MPI_Buffer_attach (see send_operation.h for why MPI's own buffer is not
+  // used). 0, the default, like MPI without an attached buffer, makes every
+  // buffered send fail with kResourceExhausted.
+  size_t buffered_send_capacity = 0;
+};
+
+}  // namespace pkl5
+
+#endif  // PKL5_TRANSPORT_OPTIONS_H_

@@ -1,0 +1,181 @@
+#include "transport/receive.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "testing/mpi_error.h"
+#include "testing/status_macros.h"
+#include "transport/discard_buffer.h"
+
+namespace pkl5 {
+namespace {
+
+// Receives the matched message `message` as an envelope: at most the
+// envelope bound, else consumed whole and rejected.
+absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
+                                               MPI_Message message,
+                                               const MPI_Status& probed) {
+  MPI_Count size = 0;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Get_elements_x(&probed, MPI_BYTE, &size), "MPI_Get_elements_x"));
+  const int source = probed.MPI_SOURCE;
+  const int tag = probed.MPI_TAG;
+  if (size < 0 || static_cast<size_t>(size) > channel.options().envelope_bytes) {
+    PKL5_ASSIGN_OR_RETURN(
+        const DiscardBuffer sink,
+        DiscardBuffer::Create(static_cast<size_t>(size < 0 ? 0 : size)));
+    PKL5_ASSIGN_OR_RETURN(
+        const ByteLayout layout,
+        ByteLayout::Create(static_cast<size_t>(size < 0 ? 0 : size),
+                           channel.options().block_bytes));
+    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+        MPI_Mrecv(sink.data(), layout.count(), layout.type(), &message,
+                  MPI_STATUS_IGNORE),
+        "MPI_Mrecv"));
+    return absl::DataLossError(absl::StrCat(
+        "not a pkl5 message: ", size, " bytes from rank ", source, " with tag ",
+        tag, ", larger than any pkl5 envelope (a raw MPI message on a tag "
+        "pkl5 receives on?); discarded"));
+  }
+  std::string envelope(static_cast<size_t>(size), '\0');
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Mrecv(envelope.data(), static_cast<int>(size), MPI_BYTE, &message,
+                MPI_STATUS_IGNORE),
+      "MPI_Mrecv"));
+  return IncomingMessage::FromEnvelope(channel, std::move(envelope), source,
+                                       tag);
+}
+
+absl::Status CheckReceive(Channel& channel, int source, int tag) {
+  PKL5_RETURN_IF_ERROR(channel.CheckSource(source));
+  return channel.CheckReceiveTag(tag);
+}
+
+}  // namespace
+
+absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
+                                             int tag) {
+  PKL5_RETURN_IF_ERROR(CheckReceive(channel, source, tag));
+  if (source == MPI_PROC_NULL) return IncomingMessage::Null();
+  MPI_Message message = MPI_MESSAGE_NULL;
+  MPI_Status status;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Mprobe(source, tag, channel.comm(), &message, &status),
+      "MPI_Mprobe"));
+  return ReceiveMatched(channel, message, status);
+}
+
+absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(
+    Channel& channel, int source, int tag) {
+  PKL5_RETURN_IF_ERROR(CheckReceive(channel, source, tag));
+  if (source == MPI_PROC_NULL) return IncomingMessage::Null();
+  MPI_Message message = MPI_MESSAGE_NULL;
+  MPI_Status status;
+  int found = 0;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Improbe(source, tag, channel.comm(), &found, &message, &status),
+      "MPI_Improbe"));
+  if (!found) return std::nullopt;
+  PKL5_ASSIGN_OR_RETURN(IncomingMessage incoming,
+                        ReceiveMatched(channel, message, status));
+  return std::optional<IncomingMessage>(std::move(incoming));
+}
+
+absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
+    Channel& channel, int source, int tag) {
+  PKL5_RETURN_IF_ERROR(CheckReceive(channel, source, tag));
+  std::unique_ptr<EnvelopeReceive> receive(new EnvelopeReceive(channel));
+  if (source == MPI_PROC_NULL) {
+    receive->proc_null_ = true;
+    receive->done_ = true;
+    return receive;
+  }
+  receive->buffer_.resize(channel.options().envelope_bytes);
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Irecv(receive->buffer_.data(),
+                static_cast<int>(receive->buffer_.size()), MPI_BYTE, source,
+                tag, channel.comm(), &receive->request_),
+      "MPI_Irecv"));
+  return receive;
+}
+
+EnvelopeReceive::~EnvelopeReceive() {
+  if (done_) {
+    if (!taken_ && !cancelled_ && !proc_null_ && error_.ok()) {
+      absl::StatusOr<IncomingMessage> message = TakeMessage();
+      if (message.ok()) (void)message->Drain();
+    }
+    return;
+  }
+  absl::StatusOr<bool> cancelled = Cancel();
+  if (cancelled.ok() && !*cancelled) {
+    // Matched before the cancel: consume it to keep the channel in order.
+    if (Wait().ok()) {
+      absl::StatusOr<IncomingMessage> message = TakeMessage();
+      if (message.ok()) (void)message->Drain();
+    }
+  }
+}
+
+absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
+  done_ = true;
+  if (code != MPI_SUCCESS) {
+    int error_class = MPI_ERR_OTHER;
+    MPI_Error_class(status_.MPI_ERROR != MPI_SUCCESS ? status_.MPI_ERROR : code,
+                    &error_class);
+    if (error_class == MPI_ERR_TRUNCATE) {
+      error_ = absl::DataLossError(absl::StrCat(
+          "not a pkl5 message: more than ", buffer_.size(),
+          " bytes from rank ", status_.MPI_SOURCE, " with tag ",
+          status_.MPI_TAG,
+          " (a raw MPI message on a tag pkl5 receives on?); discarded"));
+    } else {
+      error_ = MpiCallStatus(code, call);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> EnvelopeReceive::Test() {
+  if (done_) return true;
+  int flag = 0;
+  const int code = MPI_Test(&request_, &flag, &status_);
+  if (code == MPI_SUCCESS && !flag) return false;
+  PKL5_RETURN_IF_ERROR(Complete(code, "MPI_Test"));
+  return true;
+}
+
+absl::Status EnvelopeReceive::Wait() {
+  if (done_) return absl::OkStatus();
+  return Complete(MPI_Wait(&request_, &status_), "MPI_Wait");
+}
+
+absl::StatusOr<bool> EnvelopeReceive::Cancel() {
+  if (done_) return cancelled_;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Cancel(&request_), "MPI_Cancel"));
+  PKL5_RETURN_IF_ERROR(Wait());
+  int flag = 0;
+  MPI_Test_cancelled(&status_, &flag);
+  cancelled_ = flag != 0;
+  return cancelled_;
+}
+
+absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
+  if (!done_ || cancelled_ || taken_) {
+    return absl::FailedPreconditionError(
+        !done_ ? "the receive has not completed"
+               : cancelled_ ? "the receive was cancelled"
+                            : "the message was already taken");
+  }
+  taken_ = true;
+  if (proc_null_) return IncomingMessage::Null();
+  PKL5_RETURN_IF_ERROR(error_);
+  int count = 0;
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Get_count(&status_, MPI_BYTE, &count), "MPI_Get_count"));
+  buffer_.resize(static_cast<size_t>(count));
+  return IncomingMessage::FromEnvelope(*channel_, std::move(buffer_),
+                                       status_.MPI_SOURCE, status_.MPI_TAG);
+}
+
+}  // namespace pkl5

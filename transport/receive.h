@@ -1,0 +1,87 @@
+// Receiving objects: the envelope first, by matched probe or by a posted
+// receive, then its pieces through `IncomingMessage`.
+//
+// - `ReceiveMessage` / `ProbeMessage`: MPI_Mprobe of the envelope, then
+//   MPI_Mrecv of exactly its size (a message too large to be an envelope is
+//   consumed whole and rejected with kDataLoss).
+// - `TryProbeMessage`: the same with MPI_Improbe; never blocks (mpi4py's
+//   improbe can, waiting for the pieces).
+// - `EnvelopeReceive`: MPI_Irecv of one envelope-sized buffer posted at call
+//   time, so a nonblocking receive keeps MPI's matching order and can be
+//   cancelled until it matches. This is what makes pkl5's irecv possible.
+//
+// MPI_PROC_NULL as source completes at once with an empty message
+// (`IncomingMessage::is_null`); MPI_ANY_SOURCE and MPI_ANY_TAG resolve to
+// the envelope's source and tag, which the pieces are then received from.
+#ifndef PKL5_TRANSPORT_RECEIVE_H_
+#define PKL5_TRANSPORT_RECEIVE_H_
+
+#include <mpi.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "transport/channel.h"
+#include "transport/incoming_message.h"
+
+namespace pkl5 {
+
+// Blocks until an envelope from `source` with `tag` can be received, and
+// receives it.
+absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
+                                             int tag);
+
+// Receives an envelope if one is waiting; std::nullopt otherwise.
+absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(
+    Channel& channel, int source, int tag);
+
+// A posted receive of one envelope.
+class EnvelopeReceive {
+ public:
+  static absl::StatusOr<std::unique_ptr<EnvelopeReceive>> Start(
+      Channel& channel, int source, int tag);
+
+  // Destroying a pending receive cancels it; if it had matched already, the
+  // object is received and drained so later messages stay in order.
+  ~EnvelopeReceive();
+  EnvelopeReceive(const EnvelopeReceive&) = delete;
+  EnvelopeReceive& operator=(const EnvelopeReceive&) = delete;
+
+  // Returns whether the envelope has arrived; never blocks.
+  absl::StatusOr<bool> Test();
+  // Blocks until the envelope has arrived.
+  absl::Status Wait();
+  // Tries to cancel: true when cancelled before anything matched; false when
+  // the envelope had matched already, in which case the object must still
+  // be received (Wait, then TakeMessage).
+  absl::StatusOr<bool> Cancel();
+
+  bool done() const { return done_; }
+  bool cancelled() const { return cancelled_; }
+
+  // After completion: the message. kDataLoss when a foreign message matched
+  // (it has been consumed); kFailedPrecondition before completion, after a
+  // cancel, or the second time.
+  absl::StatusOr<IncomingMessage> TakeMessage();
+
+ private:
+  EnvelopeReceive(Channel& channel) : channel_(&channel) {}
+  absl::Status Complete(int code, absl::string_view call);
+
+  Channel* channel_;
+  std::string buffer_;
+  MPI_Request request_ = MPI_REQUEST_NULL;
+  MPI_Status status_{};
+  absl::Status error_;
+  bool proc_null_ = false;
+  bool done_ = false;
+  bool cancelled_ = false;
+  bool taken_ = false;
+};
+
+}  // namespace pkl5
+
+#endif  // PKL5_TRANSPORT_RECEIVE_H_

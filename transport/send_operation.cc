@@ -1,0 +1,146 @@
+#include "transport/send_operation.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "testing/mpi_error.h"
+#include "testing/status_macros.h"
+#include "transport/large_count.h"
+
+namespace pkl5 {
+absl::StatusOr<std::unique_ptr<SendOperation>> SendOperation::Start(
+    Channel& channel, absl::Span<const ConstPiece> pieces, int destination,
+    int tag, SendMode mode) {
+  PKL5_RETURN_IF_ERROR(channel.CheckDestination(destination));
+  PKL5_RETURN_IF_ERROR(channel.CheckSendTag(tag));
+  std::unique_ptr<SendOperation> operation(new SendOperation());
+  if (destination == MPI_PROC_NULL) return operation;
+  if (absl::Status status =
+          operation->Post(channel, pieces, destination, tag, mode);
+      !status.ok()) {
+    // Whatever was posted completes before the pieces may go away.
+    (void)operation->Wait();
+    return status;
+  }
+  return operation;
+}
+
+absl::Status SendOperation::Post(Channel& channel,
+                                 absl::Span<const ConstPiece> pieces,
+                                 int destination, int tag, SendMode mode) {
+  const int channel_tag = channel.NextChannelTag(destination);
+  envelope_ =
+      BuildEnvelope(pieces, channel_tag, channel.options().envelope_bytes);
+  PKL5_ASSIGN_OR_RETURN(const EnvelopeInfo info, ParseEnvelope(envelope_));
+
+  // What follows the envelope on the channel: the size table when it did
+  // not fit (owned here: MPI reads it until completion), then the pieces.
+  std::vector<ConstPiece> channel_pieces;
+  if (!info.size_table_inline) {
+    size_table_.reserve(pieces.size());
+    for (const ConstPiece& piece : pieces) size_table_.push_back(piece.size);
+    channel_pieces.push_back(
+        {size_table_.data(), size_table_.size() * sizeof(uint64_t)});
+  }
+  for (size_t i = info.inline_pieces; i < pieces.size(); ++i) {
+    channel_pieces.push_back(pieces[i]);
+  }
+  if (mode == SendMode::kBuffered) {
+    return PostBuffered(channel, channel_pieces, destination, tag,
+                        channel_tag);
+  }
+  return PostAll(channel, envelope_, channel_pieces, destination, tag,
+                 channel_tag, mode == SendMode::kSynchronous, requests_);
+}
+
+absl::Status SendOperation::PostAll(Channel& channel,
+                                    absl::string_view envelope,
+                                    absl::Span<const ConstPiece> channel_pieces,
+                                    int destination, int tag, int channel_tag,
+                                    bool synchronous,
+                                    std::vector<MPI_Request>& requests) {
+  requests.reserve(requests.size() + 1 + channel_pieces.size());
+  MPI_Request request = MPI_REQUEST_NULL;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      (synchronous ? MPI_Issend : MPI_Isend)(
+          envelope.data(), static_cast<int>(envelope.size()), MPI_BYTE,
+          destination, tag, channel.comm(), &request),
+      "pkl5 send of the envelope"));
+  requests.push_back(request);
+  for (const ConstPiece& piece : channel_pieces) {
+    PKL5_ASSIGN_OR_RETURN(
+        const ByteLayout layout,
+        ByteLayout::Create(piece.size, channel.options().block_bytes));
+    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+        MPI_Isend(piece.data, layout.count(), layout.type(), destination,
+                  channel_tag, channel.private_comm(), &request),
+        "pkl5 send of a part"));
+    requests.push_back(request);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SendOperation::PostBuffered(
+    Channel& channel, absl::Span<const ConstPiece> channel_pieces,
+    int destination, int tag, int channel_tag) {
+  size_t total = envelope_.size();
+  for (const ConstPiece& piece : channel_pieces) total += piece.size;
+  PKL5_RETURN_IF_ERROR(channel.ReserveBufferedBytes(total));
+  Channel::BufferedSend buffered;
+  buffered.bytes.reserve(total);
+  buffered.bytes.append(envelope_);
+  std::vector<ConstPiece> copies;
+  copies.reserve(channel_pieces.size());
+  for (const ConstPiece& piece : channel_pieces) {
+    copies.push_back({buffered.bytes.data() + buffered.bytes.size(),
+                      piece.size});
+    buffered.bytes.append(static_cast<const char*>(piece.data), piece.size);
+  }
+  const absl::Status status = PostAll(
+      channel, absl::string_view(buffered.bytes).substr(0, envelope_.size()),
+      copies, destination, tag, channel_tag, /*synchronous=*/false,
+      buffered.requests);
+  // The channel completes the copy's requests; this operation is done.
+  channel.AdoptBufferedSend(std::move(buffered));
+  return status;
+}
+
+SendOperation::~SendOperation() {
+  if (!done()) (void)Wait();
+}
+
+absl::Status SendOperation::Finish(int code, absl::string_view call) {
+  requests_.clear();
+  return MpiCallStatus(code, call);
+}
+
+absl::StatusOr<bool> SendOperation::Test() {
+  if (done()) return true;
+  int flag = 0;
+  const int code =
+      MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &flag,
+                  MPI_STATUSES_IGNORE);
+  if (code != MPI_SUCCESS) {
+    PKL5_RETURN_IF_ERROR(Finish(code, "MPI_Testall (pkl5 send)"));
+  }
+  if (!flag) return false;
+  PKL5_RETURN_IF_ERROR(Finish(MPI_SUCCESS, "MPI_Testall (pkl5 send)"));
+  return true;
+}
+
+absl::Status SendOperation::Wait() {
+  if (done()) return absl::OkStatus();
+  const int code = MPI_Waitall(static_cast<int>(requests_.size()),
+                               requests_.data(), MPI_STATUSES_IGNORE);
+  return Finish(code, "MPI_Waitall (pkl5 send)");
+}
+
+absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
+                  int destination, int tag, SendMode mode) {
+  PKL5_ASSIGN_OR_RETURN(
+      std::unique_ptr<SendOperation> operation,
+      SendOperation::Start(channel, pieces, destination, tag, mode));
+  return operation->Wait();
+}
+
+}  // namespace pkl5
