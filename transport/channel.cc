@@ -25,20 +25,20 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "block_bytes must be 1..", INT_MAX, ", not ", options.block_bytes));
   }
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
-      "MPI_Comm_set_errhandler"));
-  int is_inter = 0;
   PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Comm_test_inter(comm, &is_inter), "MPI_Comm_test_inter"));
+      MpiCallStatus(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
+                    "MPI_Comm_set_errhandler"));
+  int is_inter = 0;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_test_inter(comm, &is_inter),
+                                     "MPI_Comm_test_inter"));
   int rank = 0;
   int peer_count = 0;
   PKL5_RETURN_IF_ERROR(
       MpiCallStatus(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank"));
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      is_inter ? MPI_Comm_remote_size(comm, &peer_count)
-               : MPI_Comm_size(comm, &peer_count),
-      "MPI_Comm_size"));
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(is_inter ? MPI_Comm_remote_size(comm, &peer_count)
+                             : MPI_Comm_size(comm, &peer_count),
+                    "MPI_Comm_size"));
   MPI_Comm private_comm = MPI_COMM_NULL;
   PKL5_RETURN_IF_ERROR(
       MpiCallStatus(MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
@@ -79,8 +79,8 @@ Channel::~Channel() {
   {
     absl::MutexLock lock(&buffered_mutex_);
     for (BufferedSend& send : buffered_) {
-      MPI_Waitall(static_cast<int>(send.requests.size()),
-                  send.requests.data(), MPI_STATUSES_IGNORE);
+      MPI_Waitall(static_cast<int>(send.requests.size()), send.requests.data(),
+                  MPI_STATUSES_IGNORE);
     }
   }
   if (private_comm_ != MPI_COMM_NULL) MPI_Comm_free(&private_comm_);
@@ -127,10 +127,10 @@ absl::Status Channel::CheckDestination(int destination) const {
       (destination >= 0 && destination < peer_count_)) {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid rank ", destination, ": the ",
-      is_inter_ ? "remote group" : "communicator", " has ", peer_count_,
-      " ranks (or use MPI_PROC_NULL)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid rank ", destination, ": the ",
+                   is_inter_ ? "remote group" : "communicator", " has ",
+                   peer_count_, " ranks (or use MPI_PROC_NULL)"));
 }
 
 absl::Status Channel::CheckSource(int source) const {
@@ -140,8 +140,9 @@ absl::Status Channel::CheckSource(int source) const {
 
 absl::Status Channel::CheckSendTag(int tag) const {
   if (tag >= 0 && tag <= tag_upper_bound_) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid tag ", tag, ": tags are 0..", tag_upper_bound_, " (MPI_TAG_UB)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid tag ", tag, ": tags are 0..", tag_upper_bound_,
+                   " (MPI_TAG_UB)"));
 }
 
 absl::Status Channel::CheckReceiveTag(int tag) const {

@@ -38,10 +38,10 @@ absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
       const ByteLayout layout,
       ByteLayout::Create(size, channel_->options().block_bytes));
   MPI_Status status;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      MPI_Recv(data, layout.count(), layout.type(), source_, channel_tag_,
-               channel_->private_comm(), &status),
-      "MPI_Recv (pkl5 channel)"));
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Recv(data, layout.count(), layout.type(), source_,
+                             channel_tag_, channel_->private_comm(), &status),
+                    "MPI_Recv (pkl5 channel)"));
   return layout.CheckReceived(status);
 }
 
@@ -52,9 +52,8 @@ absl::Status IncomingMessage::ReceiveNext(MutablePiece destination) {
   }
   const uint64_t size = sizes_[next_];
   if (destination.size != size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("piece ", next_, " has ", size, " bytes, not ",
-                     destination.size));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "piece ", next_, " has ", size, " bytes, not ", destination.size));
   }
   if (next_ < inline_pieces_) {
     if (size > 0) {
@@ -83,9 +82,9 @@ absl::Status IncomingMessage::StartReceiveRest(
     absl::Span<const MutablePiece> destinations,
     std::vector<MPI_Request>& requests, std::vector<ByteLayout>& layouts) {
   if (destinations.size() != sizes_.size() - next_) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        destinations.size(), " destinations for the ", sizes_.size() - next_,
-        " remaining pieces"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(destinations.size(), " destinations for the ",
+                     sizes_.size() - next_, " remaining pieces"));
   }
   for (size_t i = 0; i < destinations.size(); ++i) {
     if (destinations[i].size != sizes_[next_ + i]) {
@@ -99,9 +98,9 @@ absl::Status IncomingMessage::StartReceiveRest(
       PKL5_RETURN_IF_ERROR(ReceiveNext(destination));
       continue;
     }
-    PKL5_ASSIGN_OR_RETURN(ByteLayout layout,
-                          ByteLayout::Create(destination.size,
-                                             channel_->options().block_bytes));
+    PKL5_ASSIGN_OR_RETURN(
+        ByteLayout layout,
+        ByteLayout::Create(destination.size, channel_->options().block_bytes));
     MPI_Request request = MPI_REQUEST_NULL;
     PKL5_RETURN_IF_ERROR(MpiCallStatus(
         MPI_Irecv(destination.data, layout.count(), layout.type(), source_,

@@ -20,7 +20,8 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
       MPI_Get_elements_x(&probed, MPI_BYTE, &size), "MPI_Get_elements_x"));
   const int source = probed.MPI_SOURCE;
   const int tag = probed.MPI_TAG;
-  if (size < 0 || static_cast<size_t>(size) > channel.options().envelope_bytes) {
+  if (size < 0 ||
+      static_cast<size_t>(size) > channel.options().envelope_bytes) {
     PKL5_ASSIGN_OR_RETURN(
         const DiscardBuffer sink,
         DiscardBuffer::Create(static_cast<size_t>(size < 0 ? 0 : size)));
@@ -28,20 +29,21 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
         const ByteLayout layout,
         ByteLayout::Create(static_cast<size_t>(size < 0 ? 0 : size),
                            channel.options().block_bytes));
-    PKL5_RETURN_IF_ERROR(MpiCallStatus(
-        MPI_Mrecv(sink.data(), layout.count(), layout.type(), &message,
-                  MPI_STATUS_IGNORE),
-        "MPI_Mrecv"));
+    PKL5_RETURN_IF_ERROR(
+        MpiCallStatus(MPI_Mrecv(sink.data(), layout.count(), layout.type(),
+                                &message, MPI_STATUS_IGNORE),
+                      "MPI_Mrecv"));
     return absl::DataLossError(absl::StrCat(
         "not a pkl5 message: ", size, " bytes from rank ", source, " with tag ",
-        tag, ", larger than any pkl5 envelope (a raw MPI message on a tag "
+        tag,
+        ", larger than any pkl5 envelope (a raw MPI message on a tag "
         "pkl5 receives on?); discarded"));
   }
   std::string envelope(static_cast<size_t>(size), '\0');
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      MPI_Mrecv(envelope.data(), static_cast<int>(size), MPI_BYTE, &message,
-                MPI_STATUS_IGNORE),
-      "MPI_Mrecv"));
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Mrecv(envelope.data(), static_cast<int>(size), MPI_BYTE,
+                              &message, MPI_STATUS_IGNORE),
+                    "MPI_Mrecv"));
   return IncomingMessage::FromEnvelope(channel, std::move(envelope), source,
                                        tag);
 }
@@ -59,14 +61,15 @@ absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
   if (source == MPI_PROC_NULL) return IncomingMessage::Null();
   MPI_Message message = MPI_MESSAGE_NULL;
   MPI_Status status;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      MPI_Mprobe(source, tag, channel.comm(), &message, &status),
-      "MPI_Mprobe"));
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Mprobe(source, tag, channel.comm(), &message, &status),
+                    "MPI_Mprobe"));
   return ReceiveMatched(channel, message, status);
 }
 
-absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(
-    Channel& channel, int source, int tag) {
+absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
+                                                               int source,
+                                                               int tag) {
   PKL5_RETURN_IF_ERROR(CheckReceive(channel, source, tag));
   if (source == MPI_PROC_NULL) return IncomingMessage::Null();
   MPI_Message message = MPI_MESSAGE_NULL;
@@ -125,9 +128,8 @@ absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
                     &error_class);
     if (error_class == MPI_ERR_TRUNCATE) {
       error_ = absl::DataLossError(absl::StrCat(
-          "not a pkl5 message: more than ", buffer_.size(),
-          " bytes from rank ", status_.MPI_SOURCE, " with tag ",
-          status_.MPI_TAG,
+          "not a pkl5 message: more than ", buffer_.size(), " bytes from rank ",
+          status_.MPI_SOURCE, " with tag ", status_.MPI_TAG,
           " (a raw MPI message on a tag pkl5 receives on?); discarded"));
     } else {
       error_ = MpiCallStatus(code, call);
@@ -163,16 +165,16 @@ absl::StatusOr<bool> EnvelopeReceive::Cancel() {
 absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
   if (!done_ || cancelled_ || taken_) {
     return absl::FailedPreconditionError(
-        !done_ ? "the receive has not completed"
-               : cancelled_ ? "the receive was cancelled"
-                            : "the message was already taken");
+        !done_       ? "the receive has not completed"
+        : cancelled_ ? "the receive was cancelled"
+                     : "the message was already taken");
   }
   taken_ = true;
   if (proc_null_) return IncomingMessage::Null();
   PKL5_RETURN_IF_ERROR(error_);
   int count = 0;
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Get_count(&status_, MPI_BYTE, &count), "MPI_Get_count"));
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Get_count(&status_, MPI_BYTE, &count),
+                                     "MPI_Get_count"));
   buffer_.resize(static_cast<size_t>(count));
   return IncomingMessage::FromEnvelope(*channel_, std::move(buffer_),
                                        status_.MPI_SOURCE, status_.MPI_TAG);

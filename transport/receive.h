@@ -35,8 +35,9 @@ absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
                                              int tag);
 
 // Receives an envelope if one is waiting; std::nullopt otherwise.
-absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(
-    Channel& channel, int source, int tag);
+absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
+                                                               int source,
+                                                               int tag);
 
 // A posted receive of one envelope.
 class EnvelopeReceive {

@@ -46,8 +46,7 @@ absl::Status SendOperation::Post(Channel& channel,
     channel_pieces.push_back(pieces[i]);
   }
   if (mode == SendMode::kBuffered) {
-    return PostBuffered(channel, channel_pieces, destination, tag,
-                        channel_tag);
+    return PostBuffered(channel, channel_pieces, destination, tag, channel_tag);
   }
   return PostAll(channel, envelope_, channel_pieces, destination, tag,
                  channel_tag, mode == SendMode::kSynchronous, requests_);
@@ -61,11 +60,11 @@ absl::Status SendOperation::PostAll(Channel& channel,
                                     std::vector<MPI_Request>& requests) {
   requests.reserve(requests.size() + 1 + channel_pieces.size());
   MPI_Request request = MPI_REQUEST_NULL;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      (synchronous ? MPI_Issend : MPI_Isend)(
-          envelope.data(), static_cast<int>(envelope.size()), MPI_BYTE,
-          destination, tag, channel.comm(), &request),
-      "pkl5 send of the envelope"));
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus((synchronous ? MPI_Issend : MPI_Isend)(
+                        envelope.data(), static_cast<int>(envelope.size()),
+                        MPI_BYTE, destination, tag, channel.comm(), &request),
+                    "pkl5 send of the envelope"));
   requests.push_back(request);
   for (const ConstPiece& piece : channel_pieces) {
     PKL5_ASSIGN_OR_RETURN(
@@ -92,8 +91,8 @@ absl::Status SendOperation::PostBuffered(
   std::vector<ConstPiece> copies;
   copies.reserve(channel_pieces.size());
   for (const ConstPiece& piece : channel_pieces) {
-    copies.push_back({buffered.bytes.data() + buffered.bytes.size(),
-                      piece.size});
+    copies.push_back(
+        {buffered.bytes.data() + buffered.bytes.size(), piece.size});
     buffered.bytes.append(static_cast<const char*>(piece.data), piece.size);
   }
   const absl::Status status = PostAll(
@@ -117,9 +116,8 @@ absl::Status SendOperation::Finish(int code, absl::string_view call) {
 absl::StatusOr<bool> SendOperation::Test() {
   if (done()) return true;
   int flag = 0;
-  const int code =
-      MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &flag,
-                  MPI_STATUSES_IGNORE);
+  const int code = MPI_Testall(static_cast<int>(requests_.size()),
+                               requests_.data(), &flag, MPI_STATUSES_IGNORE);
   if (code != MPI_SUCCESS) {
     PKL5_RETURN_IF_ERROR(Finish(code, "MPI_Testall (pkl5 send)"));
   }

@@ -32,8 +32,8 @@ using ::testing::HasSubstr;
 std::string Pattern(size_t size, int seed) {
   std::string bytes(size, '\0');
   for (size_t i = 0; i < size; ++i) {
-    bytes[i] = static_cast<char>((i * 131 + static_cast<size_t>(seed) * 7) %
-                                 251);
+    bytes[i] =
+        static_cast<char>((i * 131 + static_cast<size_t>(seed) * 7) % 251);
   }
   return bytes;
 }
@@ -75,8 +75,7 @@ class TransportTest : public ::testing::Test {
     MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, channel_->private_comm(), &pending,
                MPI_STATUS_IGNORE);
     EXPECT_FALSE(pending) << "a part was left on the private channel";
-    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &pending,
-               MPI_STATUS_IGNORE);
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &pending, MPI_STATUS_IGNORE);
     EXPECT_FALSE(pending) << "a message was left on the communicator";
     MPI_Barrier(comm_);
     channel_.reset();
@@ -113,6 +112,8 @@ class TransportTest : public ::testing::Test {
   int next_ = 0;
   int previous_ = 0;
   std::unique_ptr<Channel> channel_;
+  std::vector<MPI_Request> requests_;
+  std::vector<ByteLayout> layouts_;
 };
 
 TEST_F(TransportTest, SmallObjectsAreOneMessage) {
@@ -139,9 +140,48 @@ TEST_F(TransportTest, SmallObjectsAreOneMessage) {
 TEST_F(TransportTest, LargeAndEmptyPiecesTravelOnTheChannel) {
   const std::vector<std::string> mine = {"h", Pattern(100000, rank_), "",
                                          Pattern(5000, rank_ + 1), ""};
-  const std::vector<std::string> theirs = {
-      "h", Pattern(100000, previous_), "", Pattern(5000, previous_ + 1), ""};
+  const std::vector<std::string> theirs = {"h", Pattern(100000, previous_), "",
+                                           Pattern(5000, previous_ + 1), ""};
   EXPECT_THAT(RingExchange(*channel_, mine, 1), ElementsAreArray(theirs));
+}
+
+TEST_F(TransportTest, RemainingPiecesCanBeReceivedNonblocking) {
+  const std::vector<std::string> mine = {"hdr", "in", Pattern(70000, rank_), "",
+                                         Pattern(9000, rank_ + 3)};
+  const std::vector<ConstPiece> pieces = Pieces(mine);
+  absl::StatusOr<std::unique_ptr<SendOperation>> send =
+      SendOperation::Start(*channel_, pieces, next_, 6, SendMode::kStandard);
+  ASSERT_THAT(send, IsOk());
+  absl::StatusOr<IncomingMessage> message =
+      ProbeMessage(*channel_, previous_, 6);
+  ASSERT_THAT(message, IsOk());
+  EXPECT_THAT(message->ReceiveNextAsString(), IsOkAndHolds("hdr"));
+  // The rest lands straight in its destinations, as an irecv's buffers do.
+  std::vector<std::string> rest;
+  std::vector<MutablePiece> destinations;
+  for (size_t i = message->next_piece(); i < message->piece_count(); ++i) {
+    rest.emplace_back(message->piece_size(i), '\0');
+  }
+  for (std::string& piece : rest) {
+    destinations.push_back({piece.data(), piece.size()});
+  }
+  EXPECT_THAT(
+      message->StartReceiveRest({destinations.data(), 1}, requests_, layouts_),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(message->StartReceiveRest(destinations, requests_, layouts_),
+              IsOk());
+  EXPECT_TRUE(message->complete());
+  std::vector<MPI_Status> statuses(requests_.size());
+  ASSERT_EQ(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(),
+                        statuses.data()),
+            MPI_SUCCESS);
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    EXPECT_THAT(layouts_[i].CheckReceived(statuses[i]), IsOk());
+  }
+  EXPECT_THAT(rest, ElementsAreArray(std::vector<std::string>{
+                        "in", Pattern(70000, previous_), "",
+                        Pattern(9000, previous_ + 3)}));
+  EXPECT_THAT((*send)->Wait(), IsOk());
 }
 
 TEST_F(TransportTest, AThousandSmallPieces) {
@@ -187,8 +227,8 @@ TEST_F(TransportTest, AnySourceResolvesEachSendersPieces) {
       ASSERT_THAT(message, IsOk());
       const int source = message->source();
       EXPECT_THAT(ReceiveAll(*message),
-                  ElementsAreArray(std::vector<std::string>{std::to_string(source),
-                                    Pattern(20000, source)}));
+                  ElementsAreArray(std::vector<std::string>{
+                      std::to_string(source), Pattern(20000, source)}));
       seen[static_cast<size_t>(source)] = true;
     }
     EXPECT_THAT(seen, ::testing::Each(true));
@@ -243,8 +283,8 @@ TEST_F(TransportTest, ARejectedMessageIsDrainedAndTheNextArrivesIntact) {
 
   absl::StatusOr<IncomingMessage> next = ProbeMessage(*channel_, previous_, 4);
   ASSERT_THAT(next, IsOk());
-  EXPECT_THAT(ReceiveAll(*next),
-              ElementsAreArray(std::vector<std::string>{"h2", Pattern(7000, previous_)}));
+  EXPECT_THAT(ReceiveAll(*next), ElementsAreArray(std::vector<std::string>{
+                                     "h2", Pattern(7000, previous_)}));
   EXPECT_THAT((*send_second)->Wait(), IsOk());
 }
 
@@ -272,8 +312,8 @@ TEST_F(TransportTest, ForeignMessagesOnTheTagAreRejectedAndConsumed) {
   absl::StatusOr<IncomingMessage> message =
       ProbeMessage(*channel_, previous_, 9);
   ASSERT_THAT(message, IsOk());
-  EXPECT_THAT(ReceiveAll(*message),
-              ElementsAreArray(std::vector<std::string>{"after", Pattern(9000, previous_)}));
+  EXPECT_THAT(ReceiveAll(*message), ElementsAreArray(std::vector<std::string>{
+                                        "after", Pattern(9000, previous_)}));
   MPI_Waitall(2, raw, MPI_STATUSES_IGNORE);
   EXPECT_THAT((*send)->Wait(), IsOk());
 }
@@ -286,8 +326,7 @@ TEST_F(TransportTest, PostedReceiveRejectsASmallForeignMessage) {
       EnvelopeReceive::Start(*channel_, previous_, 10);
   ASSERT_THAT(receive, IsOk());
   ASSERT_THAT((*receive)->Wait(), IsOk());
-  EXPECT_THAT((*receive)->TakeMessage(),
-              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT((*receive)->TakeMessage(), StatusIs(absl::StatusCode::kDataLoss));
   MPI_Wait(&raw, MPI_STATUS_IGNORE);
 }
 
@@ -303,13 +342,12 @@ TEST_F(TransportTest, SynchronousSendToAMatchedProbeReceiverDoesNotDeadlock) {
     ASSERT_THAT(message, IsOk());
     received = ReceiveAll(*message);
   });
-  EXPECT_THAT(Send(*channel_, Pieces(mine), next_, 11,
-                   SendMode::kSynchronous),
+  EXPECT_THAT(Send(*channel_, Pieces(mine), next_, 11, SendMode::kSynchronous),
               IsOk());
   receiver.join();
-  EXPECT_THAT(received,
-              ElementsAreArray(std::vector<std::string>{"s", Pattern(300000, previous_),
-                                Pattern(300000, previous_ + 1)}));
+  EXPECT_THAT(received, ElementsAreArray(std::vector<std::string>{
+                            "s", Pattern(300000, previous_),
+                            Pattern(300000, previous_ + 1)}));
 }
 
 TEST_F(TransportTest, BufferedSendCompletesBeforeTheReceiverArrives) {
@@ -321,17 +359,16 @@ TEST_F(TransportTest, BufferedSendCompletesBeforeTheReceiverArrives) {
   std::vector<std::string> mine = {"b", Pattern(200000, rank_)};
   for (int round = 0; round < 3; ++round) {
     // Complete at once, whoever receives; the copies are the channel's.
-    EXPECT_THAT(
-        Send(**channel, Pieces(mine), next_, 12, SendMode::kBuffered), IsOk());
+    EXPECT_THAT(Send(**channel, Pieces(mine), next_, 12, SendMode::kBuffered),
+                IsOk());
   }
   mine[1].assign(mine[1].size(), 'Z');
   for (int round = 0; round < 3; ++round) {
     absl::StatusOr<IncomingMessage> message =
         ProbeMessage(**channel, previous_, 12);
     ASSERT_THAT(message, IsOk());
-    EXPECT_THAT(ReceiveAll(*message),
-                ElementsAreArray(std::vector<std::string>{
-                    "b", Pattern(200000, previous_)}));
+    EXPECT_THAT(ReceiveAll(*message), ElementsAreArray(std::vector<std::string>{
+                                          "b", Pattern(200000, previous_)}));
   }
 }
 
@@ -347,8 +384,8 @@ TEST_F(TransportTest, BufferedSendBeyondTheCapacityFailsCleanly) {
                        HasSubstr("buffered_send_capacity")));
   // Nothing was sent, and the channel goes on working.
   EXPECT_THAT(RingExchange(**channel, {"next", Pattern(10000, rank_)}, 13),
-              ElementsAreArray(std::vector<std::string>{
-                  "next", Pattern(10000, previous_)}));
+              ElementsAreArray(
+                  std::vector<std::string>{"next", Pattern(10000, previous_)}));
   EXPECT_THAT(Send(*channel_, Pieces(mine), next_, 13, SendMode::kBuffered),
               StatusIs(absl::StatusCode::kResourceExhausted));
 }
@@ -377,8 +414,8 @@ TEST_F(TransportTest, PostedReceiveMatchesLaterAndCancelsBeforeMatching) {
   ASSERT_THAT(message, IsOk());
   EXPECT_EQ(message->source(), previous_);
   EXPECT_EQ(message->tag(), 14);
-  EXPECT_THAT(ReceiveAll(*message),
-              ElementsAreArray(std::vector<std::string>{"i", Pattern(30000, previous_)}));
+  EXPECT_THAT(ReceiveAll(*message), ElementsAreArray(std::vector<std::string>{
+                                        "i", Pattern(30000, previous_)}));
   EXPECT_THAT((*send)->Wait(), IsOk());
 }
 
@@ -392,7 +429,8 @@ TEST_F(TransportTest, DestroyingAPendingReceiveLosesNothing) {
   // would rightly consume (and drain) the message.
   MPI_Barrier(comm_);
   EXPECT_THAT(RingExchange(*channel_, {"kept", Pattern(10000, rank_)}, 15),
-              ElementsAreArray(std::vector<std::string>{"kept", Pattern(10000, previous_)}));
+              ElementsAreArray(
+                  std::vector<std::string>{"kept", Pattern(10000, previous_)}));
 }
 
 TEST_F(TransportTest, TryProbeNeverBlocks) {
@@ -412,22 +450,23 @@ TEST_F(TransportTest, TryProbeNeverBlocks) {
     ASSERT_THAT(probed, IsOk());
     found = *std::move(probed);
   }
-  EXPECT_THAT(ReceiveAll(*found), ElementsAreArray(std::vector<std::string>{"t"}));
+  EXPECT_THAT(ReceiveAll(*found),
+              ElementsAreArray(std::vector<std::string>{"t"}));
 }
 
 TEST_F(TransportTest, BadRanksAndTagsAreInvalidArgumentsAndChangeNothing) {
   const std::vector<std::string> mine = {"x"};
-  EXPECT_THAT(SendOperation::Start(*channel_, Pieces(mine), size_, 0,
-                                   SendMode::kStandard),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("invalid rank")));
-  EXPECT_THAT(SendOperation::Start(*channel_, Pieces(mine), -7, 0,
-                                   SendMode::kStandard),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(SendOperation::Start(*channel_, Pieces(mine), next_, -1,
-                                   SendMode::kStandard),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("invalid tag")));
+  EXPECT_THAT(
+      SendOperation::Start(*channel_, Pieces(mine), size_, 0,
+                           SendMode::kStandard),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid rank")));
+  EXPECT_THAT(
+      SendOperation::Start(*channel_, Pieces(mine), -7, 0, SendMode::kStandard),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      SendOperation::Start(*channel_, Pieces(mine), next_, -1,
+                           SendMode::kStandard),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid tag")));
   EXPECT_THAT(ProbeMessage(*channel_, size_ + 3, 0),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(EnvelopeReceive::Start(*channel_, 0, -2),
@@ -460,8 +499,8 @@ TEST_F(TransportTest, ChannelTagsWrapAround) {
         ProbeMessage(**channel, previous_, 17);
     ASSERT_THAT(message, IsOk());
     EXPECT_THAT(ReceiveAll(*message),
-                ElementsAreArray(std::vector<std::string>{std::to_string(i),
-                                  Pattern(6000, previous_ * 100 + i)}));
+                ElementsAreArray(std::vector<std::string>{
+                    std::to_string(i), Pattern(6000, previous_ * 100 + i)}));
   }
   for (auto& send : sends) EXPECT_THAT(send->Wait(), IsOk());
 }
