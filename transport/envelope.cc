@@ -28,8 +28,9 @@ void Append(std::string& out, const T& value) {
 
 }  // namespace
 
-std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
-                          int32_t channel_tag, size_t envelope_bytes) {
+EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
+                             int32_t channel_tag, std::string& envelope,
+                             size_t envelope_bytes) {
   Prefix prefix{};
   prefix.magic = kEnvelopeMagic;
   prefix.version = kEnvelopeVersion;
@@ -48,7 +49,7 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
     room -= pieces[prefix.inline_pieces].size;
     ++prefix.inline_pieces;
   }
-  std::string envelope;
+  envelope.clear();
   envelope.reserve(envelope_bytes - room);
   Append(envelope, prefix);
   if (prefix.flags & kSizeTableInline) {
@@ -59,6 +60,14 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
   for (uint32_t i = 0; i < prefix.inline_pieces; ++i) {
     envelope.append(static_cast<const char*>(pieces[i].data), pieces[i].size);
   }
+  return EnvelopeLayout{(prefix.flags & kSizeTableInline) != 0,
+                        prefix.inline_pieces};
+}
+
+std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
+                          int32_t channel_tag, size_t envelope_bytes) {
+  std::string envelope;
+  BuildEnvelope(pieces, channel_tag, envelope, envelope_bytes);
   return envelope;
 }
 

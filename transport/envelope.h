@@ -66,8 +66,20 @@ struct EnvelopeInfo {
   }
 };
 
-// Builds the envelope of `pieces`, to be followed by the returned
-// `EnvelopeInfo::ChannelMessages()` messages under `channel_tag`.
+// How an envelope splits its object.
+struct EnvelopeLayout {
+  bool size_table_inline = false;
+  uint32_t inline_pieces = 0;
+};
+
+// Builds the envelope of `pieces` into `envelope`; the pieces from
+// `layout.inline_pieces` on (and first the size table, when not inline)
+// must follow on the channel under `channel_tag`.
+EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
+                             int32_t channel_tag, std::string& envelope,
+                             size_t envelope_bytes = kEnvelopeBytes);
+
+// The same, returning only the envelope.
 std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
                           int32_t channel_tag,
                           size_t envelope_bytes = kEnvelopeBytes);

@@ -20,7 +20,10 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
   message.tag_ = tag;
   message.channel_tag_ = info.channel_tag;
   message.inline_pieces_ = info.inline_pieces;
-  message.inline_bytes_ = std::string(info.inline_bytes);
+  // Keep the envelope itself; its inline bytes start after the table.
+  message.inline_offset_ =
+      static_cast<size_t>(info.inline_bytes.data() - envelope.data());
+  message.envelope_ = std::move(envelope);
   if (info.size_table_inline) {
     message.sizes_ = info.piece_sizes;
   } else {
@@ -57,8 +60,7 @@ absl::Status IncomingMessage::ReceiveNext(MutablePiece destination) {
   }
   if (next_ < inline_pieces_) {
     if (size > 0) {
-      std::memcpy(destination.data, inline_bytes_.data() + inline_offset_,
-                  size);
+      std::memcpy(destination.data, envelope_.data() + inline_offset_, size);
     }
     inline_offset_ += size;
   } else {

@@ -88,7 +88,8 @@ class IncomingMessage {
   int source_ = MPI_PROC_NULL;
   int tag_ = MPI_ANY_TAG;
   int channel_tag_ = 0;
-  std::string inline_bytes_;
+  // The envelope; the next inline piece starts at `inline_offset_`.
+  std::string envelope_;
   size_t inline_pieces_ = 0;
   size_t inline_offset_ = 0;
   std::vector<uint64_t> sizes_;

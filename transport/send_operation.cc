@@ -29,20 +29,19 @@ absl::Status SendOperation::Post(Channel& channel,
                                  absl::Span<const ConstPiece> pieces,
                                  int destination, int tag, SendMode mode) {
   const int channel_tag = channel.NextChannelTag(destination);
-  envelope_ =
-      BuildEnvelope(pieces, channel_tag, channel.options().envelope_bytes);
-  PKL5_ASSIGN_OR_RETURN(const EnvelopeInfo info, ParseEnvelope(envelope_));
+  const EnvelopeLayout layout = BuildEnvelope(pieces, channel_tag, envelope_,
+                                              channel.options().envelope_bytes);
 
   // What follows the envelope on the channel: the size table when it did
   // not fit (owned here: MPI reads it until completion), then the pieces.
   std::vector<ConstPiece> channel_pieces;
-  if (!info.size_table_inline) {
+  if (!layout.size_table_inline) {
     size_table_.reserve(pieces.size());
     for (const ConstPiece& piece : pieces) size_table_.push_back(piece.size);
     channel_pieces.push_back(
         {size_table_.data(), size_table_.size() * sizeof(uint64_t)});
   }
-  for (size_t i = info.inline_pieces; i < pieces.size(); ++i) {
+  for (size_t i = layout.inline_pieces; i < pieces.size(); ++i) {
     channel_pieces.push_back(pieces[i]);
   }
   if (mode == SendMode::kBuffered) {

@@ -1,0 +1,146 @@
+// Ping-pong latency and bandwidth of the pkl5 transport next to raw
+// MPI_Send/MPI_Recv of the same bytes, in the same run, interleaved.
+//
+//   bazel build -c opt //bench:transport_bench
+//   testing/mpirun_test.sh 2 bazel-bin/bench/transport_bench [--max=BYTES]
+//
+// The object is one piece of N bytes received into reused storage (the
+// transport's share of a pkl5 send/recv; encoding is measured by
+// serialization_bench). Up to ~4 KiB it travels inside the envelope, one
+// message; beyond, the envelope and the piece are two messages.
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "transport/channel.h"
+#include "transport/incoming_message.h"
+#include "transport/receive.h"
+#include "transport/send_operation.h"
+
+namespace {
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+void Check(const absl::Status& status) {
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.ToString().c_str());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+}
+
+// One round trip; returns seconds / 2.
+double RawPingPong(int rank, std::vector<char>& buffer, size_t bytes) {
+  const int peer = 1 - rank;
+  const int count = static_cast<int>(bytes);
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
+  if (rank == 0) {
+    MPI_Send(buffer.data(), count, MPI_BYTE, peer, 0, MPI_COMM_WORLD);
+    MPI_Recv(buffer.data(), count, MPI_BYTE, peer, 0, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+  } else {
+    MPI_Recv(buffer.data(), count, MPI_BYTE, peer, 0, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    MPI_Send(buffer.data(), count, MPI_BYTE, peer, 0, MPI_COMM_WORLD);
+  }
+  return (MPI_Wtime() - start) / 2;
+}
+
+double Pkl5PingPong(pkl5::Channel& channel, int rank, std::vector<char>& buffer,
+                    size_t bytes) {
+  const int peer = 1 - rank;
+  const pkl5::ConstPiece piece{buffer.data(), bytes};
+  auto send = [&] {
+    Check(pkl5::Send(channel, {&piece, 1}, peer, 0,
+                     pkl5::SendMode::kStandard));
+  };
+  auto receive = [&] {
+    absl::StatusOr<pkl5::IncomingMessage> message =
+        pkl5::ProbeMessage(channel, peer, 0);
+    Check(message.status());
+    Check(message->ReceiveNext({buffer.data(), bytes}));
+  };
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
+  if (rank == 0) {
+    send();
+    receive();
+  } else {
+    receive();
+    send();
+  }
+  return (MPI_Wtime() - start) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  int size = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  size_t max_bytes = size_t{1} << 30;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--max=", 0) != 0 ||
+        !absl::SimpleAtoi(arg.substr(6), &max_bytes)) {
+      if (rank == 0) std::fprintf(stderr, "usage: %s [--max=BYTES]\n", argv[0]);
+      MPI_Finalize();
+      return 2;
+    }
+  }
+  if (size != 2) {
+    if (rank == 0) std::fprintf(stderr, "run on exactly 2 ranks\n");
+    MPI_Finalize();
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<pkl5::Channel>> channel =
+      pkl5::Channel::Create(MPI_COMM_WORLD);
+  Check(channel.status());
+  if (rank == 0) {
+    std::printf("one-way time, median; receive into reused storage\n\n");
+    std::printf("| %10s | %11s | %11s | %10s | %10s | %6s |\n", "bytes",
+                "raw MPI us", "pkl5 us", "raw GB/s", "pkl5 GB/s",
+                "ratio");
+    std::printf("|-----------:|------------:|------------:|-----------:|"
+                "-----------:|-------:|\n");
+  }
+  for (size_t bytes = 8; bytes <= max_bytes; bytes *= 8) {
+    std::vector<char> buffer(bytes, 'x');
+    const int reps = bytes <= (size_t{1} << 16)   ? 2000
+                     : bytes <= (size_t{1} << 24) ? 100
+                                                  : 7;
+    std::vector<double> raw;
+    std::vector<double> pkl5;
+    for (int rep = 0; rep < reps + 3; ++rep) {
+      const double a = RawPingPong(rank, buffer, bytes);
+      const double b = Pkl5PingPong(**channel, rank, buffer, bytes);
+      if (rep >= 3) {
+        raw.push_back(a);
+        pkl5.push_back(b);
+      }
+    }
+    if (rank == 0) {
+      const double r = Median(raw);
+      const double p = Median(pkl5);
+      std::printf("| %10zu | %11.2f | %11.2f | %10.2f | %10.2f | %5.2fx |\n",
+                  bytes, r * 1e6, p * 1e6, static_cast<double>(bytes) / r / 1e9,
+                  static_cast<double>(bytes) / p / 1e9, p / r);
+      std::fflush(stdout);
+    }
+  }
+  channel->reset();
+  MPI_Finalize();
+  return 0;
+}
