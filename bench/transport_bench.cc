@@ -61,8 +61,7 @@ double Pkl5PingPong(pkl5::Channel& channel, int rank, std::vector<char>& buffer,
   const int peer = 1 - rank;
   const pkl5::ConstPiece piece{buffer.data(), bytes};
   auto send = [&] {
-    Check(pkl5::Send(channel, {&piece, 1}, peer, 0,
-                     pkl5::SendMode::kStandard));
+    Check(pkl5::Send(channel, {&piece, 1}, peer, 0, pkl5::SendMode::kStandard));
   };
   auto receive = [&] {
     absl::StatusOr<pkl5::IncomingMessage> message =
@@ -111,10 +110,10 @@ int main(int argc, char** argv) {
   if (rank == 0) {
     std::printf("one-way time, median; receive into reused storage\n\n");
     std::printf("| %10s | %11s | %11s | %10s | %10s | %6s |\n", "bytes",
-                "raw MPI us", "pkl5 us", "raw GB/s", "pkl5 GB/s",
-                "ratio");
-    std::printf("|-----------:|------------:|------------:|-----------:|"
-                "-----------:|-------:|\n");
+                "raw MPI us", "pkl5 us", "raw GB/s", "pkl5 GB/s", "ratio");
+    std::printf(
+        "|-----------:|------------:|------------:|-----------:|"
+        "-----------:|-------:|\n");
   }
   for (size_t bytes = 8; bytes <= max_bytes; bytes *= 8) {
     std::vector<char> buffer(bytes, 'x');

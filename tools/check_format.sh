@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Checks that every C++ file tracked by git is formatted by clang-format
+# Checks that every C++ file git tracks or would track is formatted by clang-format
 # (.clang-format at the root). With --fix, formats them in place instead.
 set -euo pipefail
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 
-mapfile -t files < <(git ls-files '*.h' '*.cc')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.h' '*.cc')
 if [[ ${#files[@]} == 0 ]]; then
   echo "format: no C++ files"
   exit 0
