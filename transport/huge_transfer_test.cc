@@ -1,7 +1,9 @@
 // One real transfer of more than 2 GiB (2.5 GiB) between two ranks, through
 // the derived-datatype path with the default block size, content checked.
 // Tagged no_san: it needs 5 GiB and would take minutes under sanitizers.
+// Also checks peak memory: the payload plus at most 64 MiB per rank.
 #include <mpi.h>
+#include <sys/resource.h>
 
 #include <cstdint>
 #include <cstring>
@@ -27,6 +29,13 @@ constexpr size_t kWords = kBytes / sizeof(uint64_t);
 
 uint64_t Word(size_t i) { return i * 0x9e3779b97f4a7c15u + 1; }
 
+// The process's peak resident memory so far, in bytes.
+size_t PeakResidentBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<size_t>(usage.ru_maxrss) * 1024;
+}
+
 TEST(HugeTransferTest, TwoAndAHalfGibibytesArriveIntact) {
   int rank = 0;
   int size = 0;
@@ -36,6 +45,7 @@ TEST(HugeTransferTest, TwoAndAHalfGibibytesArriveIntact) {
   absl::StatusOr<std::unique_ptr<Channel>> channel =
       Channel::Create(MPI_COMM_WORLD);
   ASSERT_THAT(channel, IsOk());
+  const size_t peak_before = PeakResidentBytes();
   std::unique_ptr<uint64_t[]> data(new uint64_t[kWords]);
   if (rank == 0) {
     for (size_t i = 0; i < kWords; ++i) data[i] = Word(i);
@@ -54,6 +64,10 @@ TEST(HugeTransferTest, TwoAndAHalfGibibytesArriveIntact) {
     for (size_t i = 0; i < kWords; ++i) mismatches += data[i] != Word(i);
     EXPECT_EQ(mismatches, 0u);
   }
+  // Zero copy: beyond the payload itself, the transfer costs at most 64 MiB
+  // of memory on either side.
+  EXPECT_LE(PeakResidentBytes() - peak_before, kBytes + (size_t{64} << 20))
+      << "rank " << rank;
   MPI_Barrier(MPI_COMM_WORLD);
 }
 

@@ -36,6 +36,12 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
 
 IncomingMessage IncomingMessage::Null() { return IncomingMessage(); }
 
+uint64_t IncomingMessage::total_bytes() const {
+  uint64_t total = 0;
+  for (uint64_t size : sizes_) total += size;
+  return total;
+}
+
 absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
   PKL5_ASSIGN_OR_RETURN(
       const ByteLayout layout,

@@ -53,6 +53,9 @@ class IncomingMessage {
   size_t piece_count() const { return sizes_.size(); }
   uint64_t piece_size(size_t index) const { return sizes_[index]; }
   const std::vector<uint64_t>& piece_sizes() const { return sizes_; }
+  // The sum of the piece sizes: what a receiver compares with its size cap
+  // before deciding to receive or to drain.
+  uint64_t total_bytes() const;
   // The index of the next piece to receive.
   size_t next_piece() const { return next_; }
   bool complete() const { return next_ == sizes_.size(); }

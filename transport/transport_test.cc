@@ -275,6 +275,8 @@ TEST_F(TransportTest, ARejectedMessageIsDrainedAndTheNextArrivesIntact) {
   absl::StatusOr<IncomingMessage> message =
       ProbeMessage(*channel_, previous_, 4);
   ASSERT_THAT(message, IsOk());
+  // Over a receiver's cap of, say, 1 MiB: the sizes are known up front.
+  EXPECT_EQ(message->total_bytes(), 1 + 50000 + (3 << 20));
   // Read the header, decide against the object, drain the rest.
   EXPECT_THAT(message->ReceiveNextAsString(), IsOkAndHolds("h"));
   EXPECT_THAT(message->Drain(), IsOk());
