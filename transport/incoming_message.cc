@@ -10,6 +10,58 @@
 #include "transport/large_count.h"
 
 namespace pkl5 {
+namespace {
+
+// Channel receives in flight, with the layouts their statuses are checked
+// against.
+class PendingPieces : public PendingOperation {
+ public:
+  PendingPieces(std::vector<MPI_Request> requests,
+                std::vector<ByteLayout> layouts)
+      : requests_(std::move(requests)), layouts_(std::move(layouts)) {}
+  ~PendingPieces() override {
+    if (!requests_.empty()) (void)Wait();
+  }
+
+  absl::StatusOr<bool> Test() override {
+    if (requests_.empty()) return true;
+    int done = 0;
+    std::vector<MPI_Status> statuses(requests_.size());
+    PKL5_RETURN_IF_ERROR(
+        MpiCallStatus(MPI_Testall(static_cast<int>(requests_.size()),
+                                  requests_.data(), &done, statuses.data()),
+                      "MPI_Testall"));
+    if (!done) return false;
+    PKL5_RETURN_IF_ERROR(Check(statuses));
+    return true;
+  }
+  absl::Status Wait() override {
+    if (requests_.empty()) return absl::OkStatus();
+    std::vector<MPI_Status> statuses(requests_.size());
+    PKL5_RETURN_IF_ERROR(
+        MpiCallStatus(MPI_Waitall(static_cast<int>(requests_.size()),
+                                  requests_.data(), statuses.data()),
+                      "MPI_Waitall"));
+    return Check(statuses);
+  }
+
+ private:
+  absl::Status Check(const std::vector<MPI_Status>& statuses) {
+    requests_.clear();
+    absl::Status result;
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      absl::Status status = layouts_[i].CheckReceived(statuses[i]);
+      if (!status.ok() && result.ok()) result = std::move(status);
+    }
+    layouts_.clear();
+    return result;
+  }
+
+  std::vector<MPI_Request> requests_;
+  std::vector<ByteLayout> layouts_;
+};
+
+}  // namespace
 
 absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
     Channel& channel, std::string envelope, int source, int tag) {
@@ -35,12 +87,6 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
 }
 
 IncomingMessage IncomingMessage::Null() { return IncomingMessage(); }
-
-uint64_t IncomingMessage::total_bytes() const {
-  uint64_t total = 0;
-  for (uint64_t size : sizes_) total += size;
-  return total;
-}
 
 absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
   PKL5_ASSIGN_OR_RETURN(
@@ -76,17 +122,16 @@ absl::Status IncomingMessage::ReceiveNext(MutablePiece destination) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> IncomingMessage::ReceiveNextAsString() {
-  if (complete()) {
-    return absl::FailedPreconditionError(
-        "every piece of this pkl5 message was already received");
-  }
-  std::string bytes(sizes_[next_], '\0');
-  PKL5_RETURN_IF_ERROR(ReceiveNext({bytes.data(), bytes.size()}));
-  return bytes;
+absl::StatusOr<std::unique_ptr<PendingOperation>>
+IncomingMessage::StartReceiveRest(absl::Span<const MutablePiece> destinations) {
+  std::vector<MPI_Request> requests;
+  std::vector<ByteLayout> layouts;
+  PKL5_RETURN_IF_ERROR(PostReceiveRest(destinations, requests, layouts));
+  return std::unique_ptr<PendingOperation>(
+      new PendingPieces(std::move(requests), std::move(layouts)));
 }
 
-absl::Status IncomingMessage::StartReceiveRest(
+absl::Status IncomingMessage::PostReceiveRest(
     absl::Span<const MutablePiece> destinations,
     std::vector<MPI_Request>& requests, std::vector<ByteLayout>& layouts) {
   if (destinations.size() != sizes_.size() - next_) {

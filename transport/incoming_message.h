@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,16 +22,12 @@
 #include "absl/types/span.h"
 #include "transport/channel.h"
 #include "transport/envelope.h"
+#include "transport/large_count.h"
+#include "transport/transport.h"
 
 namespace pkl5 {
 
-// Where one piece must be written.
-struct MutablePiece {
-  void* data = nullptr;
-  size_t size = 0;
-};
-
-class IncomingMessage {
+class IncomingMessage : public ReceivedObject {
  public:
   // The message announced by `envelope`, received from `source` with `tag`
   // (both resolved). kDataLoss for an envelope that is not pkl5's: a foreign
@@ -47,40 +44,36 @@ class IncomingMessage {
   IncomingMessage(IncomingMessage&&) = default;
   IncomingMessage& operator=(IncomingMessage&&) = default;
 
-  bool is_null() const { return channel_ == nullptr; }
-  int source() const { return source_; }
-  int tag() const { return tag_; }
-  size_t piece_count() const { return sizes_.size(); }
+  bool is_null() const override { return channel_ == nullptr; }
+  int source() const override { return source_; }
+  int tag() const override { return tag_; }
+  const std::vector<uint64_t>& piece_sizes() const override { return sizes_; }
   uint64_t piece_size(size_t index) const { return sizes_[index]; }
-  const std::vector<uint64_t>& piece_sizes() const { return sizes_; }
-  // The sum of the piece sizes: what a receiver compares with its size cap
-  // before deciding to receive or to drain.
-  uint64_t total_bytes() const;
   // The index of the next piece to receive.
-  size_t next_piece() const { return next_; }
-  bool complete() const { return next_ == sizes_.size(); }
+  size_t next_piece() const override { return next_; }
 
   // Receives the next piece into `destination`, whose size must be the
   // piece's: copies it from the envelope, or receives it from the channel
   // (blocking). kInvalidArgument for a size mismatch (nothing consumed),
   // kDataLoss when the channel delivers another size.
-  absl::Status ReceiveNext(MutablePiece destination);
-
-  // Receives the next piece into a new string.
-  absl::StatusOr<std::string> ReceiveNextAsString();
+  absl::Status ReceiveNext(MutablePiece destination) override;
 
   // Receives every remaining piece, each into its destination (one per
   // piece, sizes as announced): inline pieces are copied now, the others
-  // get nonblocking receives appended to `requests`. Complete them with
-  // MPI_Waitall/MPI_Testall and check each status with `CheckReceived`.
-  absl::Status StartReceiveRest(absl::Span<const MutablePiece> destinations,
-                                std::vector<MPI_Request>& requests,
-                                std::vector<ByteLayout>& layouts);
+  // complete through the returned operation.
+  absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveRest(
+      absl::Span<const MutablePiece> destinations) override;
+
+  // The MPI level of StartReceiveRest: nonblocking receives appended to
+  // `requests`, each to be checked with its layout's `CheckReceived`.
+  absl::Status PostReceiveRest(absl::Span<const MutablePiece> destinations,
+                               std::vector<MPI_Request>& requests,
+                               std::vector<ByteLayout>& layouts);
 
   // Receives and throws away every remaining piece, so the sender completes
   // and later messages arrive in order. Memory stays bounded whatever the
   // sizes (see discard_buffer.h).
-  absl::Status Drain();
+  absl::Status Drain() override;
 
  private:
   IncomingMessage() = default;

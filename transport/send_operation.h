@@ -33,10 +33,9 @@
 #include "absl/types/span.h"
 #include "transport/channel.h"
 #include "transport/envelope.h"
+#include "transport/transport.h"
 
 namespace pkl5 {
-
-enum class SendMode { kStandard, kBuffered, kSynchronous };
 
 class SendOperation {
  public:

@@ -166,9 +166,9 @@ TEST_F(TransportTest, RemainingPiecesCanBeReceivedNonblocking) {
     destinations.push_back({piece.data(), piece.size()});
   }
   EXPECT_THAT(
-      message->StartReceiveRest({destinations.data(), 1}, requests_, layouts_),
+      message->PostReceiveRest({destinations.data(), 1}, requests_, layouts_),
       StatusIs(absl::StatusCode::kInvalidArgument));
-  ASSERT_THAT(message->StartReceiveRest(destinations, requests_, layouts_),
+  ASSERT_THAT(message->PostReceiveRest(destinations, requests_, layouts_),
               IsOk());
   EXPECT_TRUE(message->complete());
   std::vector<MPI_Status> statuses(requests_.size());

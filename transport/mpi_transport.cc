@@ -1,0 +1,86 @@
+#include "transport/mpi_transport.h"
+
+#include <optional>
+#include <utility>
+
+#include "testing/status_macros.h"
+#include "transport/incoming_message.h"
+#include "transport/receive.h"
+#include "transport/send_operation.h"
+
+namespace pkl5 {
+namespace {
+
+class MpiPendingSend : public PendingOperation {
+ public:
+  explicit MpiPendingSend(std::unique_ptr<SendOperation> send)
+      : send_(std::move(send)) {}
+  absl::StatusOr<bool> Test() override { return send_->Test(); }
+  absl::Status Wait() override { return send_->Wait(); }
+
+ private:
+  std::unique_ptr<SendOperation> send_;
+};
+
+std::unique_ptr<ReceivedObject> Wrap(IncomingMessage message) {
+  return std::make_unique<IncomingMessage>(std::move(message));
+}
+
+class MpiPendingReceive : public PendingReceive {
+ public:
+  explicit MpiPendingReceive(std::unique_ptr<EnvelopeReceive> receive)
+      : receive_(std::move(receive)) {}
+  absl::StatusOr<bool> Test() override { return receive_->Test(); }
+  absl::Status Wait() override { return receive_->Wait(); }
+  absl::StatusOr<bool> Cancel() override { return receive_->Cancel(); }
+  absl::StatusOr<std::unique_ptr<ReceivedObject>> TakeObject() override {
+    PKL5_ASSIGN_OR_RETURN(IncomingMessage message, receive_->TakeMessage());
+    return Wrap(std::move(message));
+  }
+
+ private:
+  std::unique_ptr<EnvelopeReceive> receive_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MpiTransport>> MpiTransport::Create(
+    MPI_Comm comm, const TransportOptions& options) {
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Channel> channel,
+                        Channel::Create(comm, options));
+  return std::unique_ptr<MpiTransport>(new MpiTransport(std::move(channel)));
+}
+
+absl::StatusOr<std::unique_ptr<PendingOperation>> MpiTransport::StartSend(
+    absl::Span<const ConstPiece> pieces, int destination, int tag,
+    SendMode mode) {
+  PKL5_ASSIGN_OR_RETURN(
+      std::unique_ptr<SendOperation> send,
+      SendOperation::Start(*channel_, pieces, destination, tag, mode));
+  return std::unique_ptr<PendingOperation>(new MpiPendingSend(std::move(send)));
+}
+
+absl::StatusOr<std::unique_ptr<ReceivedObject>> MpiTransport::Probe(int source,
+                                                                    int tag) {
+  PKL5_ASSIGN_OR_RETURN(IncomingMessage message,
+                        ProbeMessage(*channel_, source, tag));
+  return Wrap(std::move(message));
+}
+
+absl::StatusOr<std::unique_ptr<ReceivedObject>> MpiTransport::TryProbe(
+    int source, int tag) {
+  PKL5_ASSIGN_OR_RETURN(std::optional<IncomingMessage> message,
+                        TryProbeMessage(*channel_, source, tag));
+  if (!message.has_value()) return std::unique_ptr<ReceivedObject>();
+  return Wrap(*std::move(message));
+}
+
+absl::StatusOr<std::unique_ptr<PendingReceive>> MpiTransport::StartReceive(
+    int source, int tag) {
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<EnvelopeReceive> receive,
+                        EnvelopeReceive::Start(*channel_, source, tag));
+  return std::unique_ptr<PendingReceive>(
+      new MpiPendingReceive(std::move(receive)));
+}
+
+}  // namespace pkl5

@@ -1,0 +1,111 @@
+// The transport interface: what comm and collectives use to move objects,
+// implemented over MPI (MpiTransport) and in process (LoopbackWorld), with
+// one conformance suite for both (transport_conformance.h).
+//
+// An object is a sequence of byte pieces. A sender posts them with
+// `StartSend`; a receiver gets a `ReceivedObject` from a matched probe or a
+// posted receive, reads the first pieces (frame header, in-band bytes) to
+// learn where the rest must land, then receives the rest into place or
+// drains it.
+#ifndef PKL5_TRANSPORT_TRANSPORT_H_
+#define PKL5_TRANSPORT_TRANSPORT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "transport/envelope.h"
+
+namespace pkl5 {
+
+// Where one received piece must be written.
+struct MutablePiece {
+  void* data = nullptr;
+  size_t size = 0;
+};
+
+// How a send completes (see send_operation.h).
+enum class SendMode { kStandard, kBuffered, kSynchronous };
+
+// Something in flight that completes later: a send, or pieces being
+// received into their destinations.
+class PendingOperation {
+ public:
+  virtual ~PendingOperation() = default;
+  // Returns whether it completed; never blocks.
+  virtual absl::StatusOr<bool> Test() = 0;
+  // Blocks until it completed.
+  virtual absl::Status Wait() = 0;
+};
+
+// An object whose envelope has arrived (see IncomingMessage).
+class ReceivedObject {
+ public:
+  virtual ~ReceivedObject() = default;
+
+  // From MPI_PROC_NULL: no pieces, source MPI_PROC_NULL, tag MPI_ANY_TAG.
+  virtual bool is_null() const = 0;
+  virtual int source() const = 0;
+  virtual int tag() const = 0;
+  virtual const std::vector<uint64_t>& piece_sizes() const = 0;
+  virtual size_t next_piece() const = 0;
+
+  // Receives the next piece into `destination`, of exactly its size.
+  virtual absl::Status ReceiveNext(MutablePiece destination) = 0;
+  // Receives every remaining piece into its destination, nonblocking.
+  virtual absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveRest(
+      absl::Span<const MutablePiece> destinations) = 0;
+  // Receives and discards every remaining piece.
+  virtual absl::Status Drain() = 0;
+
+  size_t piece_count() const { return piece_sizes().size(); }
+  bool complete() const { return next_piece() == piece_count(); }
+  uint64_t total_bytes() const;
+  absl::StatusOr<std::string> ReceiveNextAsString();
+};
+
+// A posted receive of one object (see EnvelopeReceive).
+class PendingReceive {
+ public:
+  virtual ~PendingReceive() = default;
+  virtual absl::StatusOr<bool> Test() = 0;
+  virtual absl::Status Wait() = 0;
+  // True when cancelled before matching; false when it had matched, and
+  // the object must still be taken.
+  virtual absl::StatusOr<bool> Cancel() = 0;
+  // After completion, once.
+  virtual absl::StatusOr<std::unique_ptr<ReceivedObject>> TakeObject() = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  virtual int rank() const = 0;
+  // Ranks a send may address (the remote group on an intercommunicator).
+  virtual int peer_count() const = 0;
+
+  // Posts the send of `pieces`, which must outlive the operation (but for
+  // kBuffered, which copies them).
+  virtual absl::StatusOr<std::unique_ptr<PendingOperation>> StartSend(
+      absl::Span<const ConstPiece> pieces, int destination, int tag,
+      SendMode mode) = 0;
+  // Blocks until an object from `source` with `tag` is there and takes it.
+  virtual absl::StatusOr<std::unique_ptr<ReceivedObject>> Probe(int source,
+                                                                int tag) = 0;
+  // Takes such an object if one is there; nullptr otherwise. Never blocks.
+  virtual absl::StatusOr<std::unique_ptr<ReceivedObject>> TryProbe(int source,
+                                                                   int tag) = 0;
+  // Posts a receive that matches in order with other receives.
+  virtual absl::StatusOr<std::unique_ptr<PendingReceive>> StartReceive(
+      int source, int tag) = 0;
+};
+
+}  // namespace pkl5
+
+#endif  // PKL5_TRANSPORT_TRANSPORT_H_
