@@ -108,7 +108,9 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
           " pieces in ", rest.size(), " bytes"));
     }
     info.piece_sizes.resize(prefix.piece_count);
-    std::memcpy(info.piece_sizes.data(), rest.data(), table_bytes);
+    if (table_bytes > 0) {
+      std::memcpy(info.piece_sizes.data(), rest.data(), table_bytes);
+    }
     rest.remove_prefix(table_bytes);
     uint64_t inline_size = 0;
     for (uint32_t i = 0; i < info.inline_pieces; ++i) {
