@@ -1,9 +1,7 @@
 #include "serialization/frame_header.h"
 
 #include <cstdint>
-#include <cstring>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -41,14 +39,12 @@ absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
                                              const DecodeOptions& options) {
   // FlatBuffers loads its scalars in place and checks alignment only
   // relative to the buffer start: a header that arrives misaligned (inside a
-  // received envelope, say) is read from an aligned copy.
-  std::vector<uint64_t> aligned;
-  if (!bytes.empty() &&
-      reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) != 0) {
-    aligned.resize((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-    std::memcpy(aligned.data(), bytes.data(), bytes.size());
-    bytes = absl::string_view(reinterpret_cast<const char*>(aligned.data()),
-                              bytes.size());
+  // received envelope, say) is read from an aligned copy (a string's bytes
+  // are at least 8-aligned, in its own storage or malloc's).
+  std::string aligned;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) != 0) {
+    aligned.assign(bytes.data(), bytes.size());
+    bytes = aligned;
   }
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   constexpr size_t kPrefix = sizeof(flatbuffers::uoffset_t);
