@@ -7,20 +7,16 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
+#include "transport/transport_testing.h"
 
 namespace pkl5 {
 namespace {
 
 using ::pkl5::testing::IsOk;
+using ::pkl5::testing::Pieces;
 using ::pkl5::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::vector<ConstPiece> Pieces(const std::vector<std::string>& strings) {
-  std::vector<ConstPiece> pieces;
-  for (const std::string& s : strings) pieces.push_back({s.data(), s.size()});
-  return pieces;
-}
 
 TEST(EnvelopeTest, SmallObjectsTravelWholeInTheEnvelope) {
   const std::vector<std::string> strings = {"header", "", "inband", "buf"};

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
+#include "transport/transport_testing.h"
 
 namespace pkl5::testing {
 namespace {
@@ -17,32 +18,6 @@ namespace {
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using Strings = std::vector<std::string>;
-
-std::string Pattern(size_t size, int seed) {
-  std::string bytes(size, '\0');
-  for (size_t i = 0; i < size; ++i) {
-    bytes[i] =
-        static_cast<char>((i * 131 + static_cast<size_t>(seed) * 7) % 251);
-  }
-  return bytes;
-}
-
-std::vector<ConstPiece> Pieces(const Strings& strings) {
-  std::vector<ConstPiece> pieces;
-  for (const std::string& s : strings) pieces.push_back({s.data(), s.size()});
-  return pieces;
-}
-
-Strings ReceiveAll(ReceivedObject& object) {
-  Strings pieces;
-  while (!object.complete()) {
-    absl::StatusOr<std::string> piece = object.ReceiveNextAsString();
-    EXPECT_THAT(piece, IsOk());
-    if (!piece.ok()) break;
-    pieces.push_back(*std::move(piece));
-  }
-  return pieces;
-}
 
 int Next(ConformanceEnvironment& env) { return (env.rank() + 1) % env.size(); }
 int Previous(ConformanceEnvironment& env) {

@@ -20,41 +20,19 @@
 #include "transport/incoming_message.h"
 #include "transport/receive.h"
 #include "transport/send_operation.h"
+#include "transport/transport_testing.h"
 
 namespace pkl5 {
 namespace {
 
 using ::pkl5::testing::IsOk;
 using ::pkl5::testing::IsOkAndHolds;
+using ::pkl5::testing::Pattern;
+using ::pkl5::testing::Pieces;
+using ::pkl5::testing::ReceiveAll;
 using ::pkl5::testing::StatusIs;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
-
-std::string Pattern(size_t size, int seed) {
-  std::string bytes(size, '\0');
-  for (size_t i = 0; i < size; ++i) {
-    bytes[i] =
-        static_cast<char>((i * 131 + static_cast<size_t>(seed) * 7) % 251);
-  }
-  return bytes;
-}
-
-std::vector<ConstPiece> Pieces(const std::vector<std::string>& strings) {
-  std::vector<ConstPiece> pieces;
-  for (const std::string& s : strings) pieces.push_back({s.data(), s.size()});
-  return pieces;
-}
-
-std::vector<std::string> ReceiveAll(IncomingMessage& message) {
-  std::vector<std::string> pieces;
-  while (!message.complete()) {
-    absl::StatusOr<std::string> piece = message.ReceiveNextAsString();
-    EXPECT_THAT(piece, IsOk());
-    if (!piece.ok()) break;
-    pieces.push_back(*std::move(piece));
-  }
-  return pieces;
-}
 
 class TransportTest : public ::testing::Test {
  protected:
