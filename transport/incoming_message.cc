@@ -134,18 +134,7 @@ IncomingMessage::StartReceiveRest(absl::Span<const MutablePiece> destinations) {
 absl::Status IncomingMessage::PostReceiveRest(
     absl::Span<const MutablePiece> destinations,
     std::vector<MPI_Request>& requests, std::vector<ByteLayout>& layouts) {
-  if (destinations.size() != sizes_.size() - next_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(destinations.size(), " destinations for the ",
-                     sizes_.size() - next_, " remaining pieces"));
-  }
-  for (size_t i = 0; i < destinations.size(); ++i) {
-    if (destinations[i].size != sizes_[next_ + i]) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("piece ", next_ + i, " has ", sizes_[next_ + i],
-                       " bytes, not ", destinations[i].size));
-    }
-  }
+  PKL5_RETURN_IF_ERROR(CheckRestDestinations(destinations));
   for (const MutablePiece& destination : destinations) {
     if (next_ < inline_pieces_) {
       PKL5_RETURN_IF_ERROR(ReceiveNext(destination));

@@ -112,18 +112,7 @@ class LoopbackObject : public ReceivedObject {
 
   absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveRest(
       absl::Span<const MutablePiece> destinations) override {
-    if (destinations.size() != piece_count() - next_) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(destinations.size(), " destinations for the ",
-                       piece_count() - next_, " remaining pieces"));
-    }
-    for (size_t i = 0; i < destinations.size(); ++i) {
-      if (destinations[i].size != message_.sizes[next_ + i]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "piece ", next_ + i, " has ", message_.sizes[next_ + i],
-            " bytes, not ", destinations[i].size));
-      }
-    }
+    PKL5_RETURN_IF_ERROR(CheckRestDestinations(destinations));
     for (const MutablePiece& destination : destinations) {
       PKL5_RETURN_IF_ERROR(ReceiveNext(destination));
     }

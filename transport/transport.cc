@@ -1,5 +1,6 @@
 #include "transport/transport.h"
 
+#include "absl/strings/str_cat.h"
 #include "testing/status_macros.h"
 
 namespace pkl5 {
@@ -18,6 +19,24 @@ absl::StatusOr<std::string> ReceivedObject::ReceiveNextAsString() {
   std::string bytes(piece_sizes()[next_piece()], '\0');
   PKL5_RETURN_IF_ERROR(ReceiveNext({bytes.data(), bytes.size()}));
   return bytes;
+}
+
+absl::Status ReceivedObject::CheckRestDestinations(
+    absl::Span<const MutablePiece> destinations) const {
+  const size_t next = next_piece();
+  if (destinations.size() != piece_count() - next) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(destinations.size(), " destinations for the ",
+                     piece_count() - next, " remaining pieces"));
+  }
+  for (size_t i = 0; i < destinations.size(); ++i) {
+    if (destinations[i].size != piece_sizes()[next + i]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("piece ", next + i, " has ", piece_sizes()[next + i],
+                       " bytes, not ", destinations[i].size));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace pkl5

@@ -67,6 +67,12 @@ class ReceivedObject {
   bool complete() const { return next_piece() == piece_count(); }
   uint64_t total_bytes() const;
   absl::StatusOr<std::string> ReceiveNextAsString();
+
+ protected:
+  // kInvalidArgument unless `destinations` has one entry per remaining
+  // piece, each of that piece's size: the precondition of StartReceiveRest.
+  absl::Status CheckRestDestinations(
+      absl::Span<const MutablePiece> destinations) const;
 };
 
 // A posted receive of one object (see EnvelopeReceive).
