@@ -74,6 +74,12 @@ cc_library(
     hdrs = glob(["include/absl/**"]),
     includes = ["include"],
 )
+
+# The headers as files, for tests that run the compiler themselves.
+filegroup(
+    name = "header_files",
+    srcs = glob(["include/absl/**"]),
+)
 """)
     packages = {}
     for label, module in _ABSL_TARGETS.items():
@@ -140,6 +146,12 @@ cc_library(
 alias(
     name = "flatbuffers",
     actual = ":runtime_cc",
+)
+
+# The headers as files, for tests that run the compiler themselves.
+filegroup(
+    name = "header_files",
+    srcs = glob(["include/flatbuffers/**"]),
 )
 
 # The schema compiler, for tools/build_defs/flatbuffers.bzl.

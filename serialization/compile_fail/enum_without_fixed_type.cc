@@ -1,0 +1,7 @@
+// Must not compile: an enum that cannot hold every value of its underlying
+// type, so a received value could be out of its range.
+#include "serialization/serialization.h"
+
+enum Loose { kFirst, kSecond };
+
+pkl5::Frame EncodeIt(Loose value) { return pkl5::Encode(value); }

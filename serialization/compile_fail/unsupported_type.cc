@@ -1,0 +1,8 @@
+// Must not compile: a struct that did not opt in.
+#include "serialization/serialization.h"
+
+struct NotOptedIn {
+  int value = 0;
+};
+
+pkl5::Frame EncodeIt(const NotOptedIn& value) { return pkl5::Encode(value); }
