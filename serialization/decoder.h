@@ -114,7 +114,6 @@ class Decoder {
   };
 
   size_t remaining() const { return inband_.size() - position_; }
-  const DecodeOptions& options() const { return options_; }
 
   // Returns kDataLoss naming `what` and the current position.
   absl::Status Corrupt(absl::string_view what) const;

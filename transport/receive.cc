@@ -22,13 +22,12 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
   const int tag = probed.MPI_TAG;
   if (size < 0 ||
       static_cast<size_t>(size) > channel.options().envelope_bytes) {
-    PKL5_ASSIGN_OR_RETURN(
-        const DiscardBuffer sink,
-        DiscardBuffer::Create(static_cast<size_t>(size < 0 ? 0 : size)));
+    const size_t bytes = size < 0 ? 0 : static_cast<size_t>(size);
+    PKL5_ASSIGN_OR_RETURN(const DiscardBuffer sink,
+                          DiscardBuffer::Create(bytes));
     PKL5_ASSIGN_OR_RETURN(
         const ByteLayout layout,
-        ByteLayout::Create(static_cast<size_t>(size < 0 ? 0 : size),
-                           channel.options().block_bytes));
+        ByteLayout::Create(bytes, channel.options().block_bytes));
     PKL5_RETURN_IF_ERROR(
         MpiCallStatus(MPI_Mrecv(sink.data(), layout.count(), layout.type(),
                                 &message, MPI_STATUS_IGNORE),
