@@ -11,19 +11,17 @@
 // interleaved, median of many.
 #include <mpi.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <vector>
 
+#include "bench/statistics.h"
+
 namespace {
 
-constexpr int kHeader = 64;
+using ::pkl5::bench::Median;
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
+constexpr int kHeader = 64;
 
 // One round trip of `size` bytes between ranks 0 and 1; returns seconds.
 double RoundTrip(bool out_of_band, int rank, size_t size,

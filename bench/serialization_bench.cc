@@ -22,6 +22,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/statistics.h"
 #include "boost/archive/binary_iarchive.hpp"
 #include "boost/archive/binary_oarchive.hpp"
 #include "boost/serialization/map.hpp"
@@ -34,6 +35,8 @@
 #include "serialization/serialization.h"
 
 namespace {
+
+using ::pkl5::bench::Median;
 
 struct Sample {
   int32_t id = 0;
@@ -65,11 +68,6 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 // Keeps the optimiser from dropping work whose result is unused.

@@ -11,7 +11,6 @@
 // message; beyond, the envelope and the piece are two messages.
 #include <mpi.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "bench/statistics.h"
 #include "serialization/storage.h"
 #include "transport/channel.h"
 #include "transport/incoming_message.h"
@@ -29,10 +29,7 @@
 
 namespace {
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
+using ::pkl5::bench::Median;
 
 void Check(const absl::Status& status) {
   if (!status.ok()) {
