@@ -28,6 +28,16 @@ void Append(std::string& out, const T& value) {
 
 }  // namespace
 
+bool FitsInEnvelope(absl::Span<const ConstPiece> pieces,
+                    size_t envelope_bytes) {
+  size_t bytes = sizeof(Prefix);
+  for (const ConstPiece& piece : pieces) {
+    bytes += sizeof(uint64_t) + piece.size;
+    if (bytes > envelope_bytes) return false;
+  }
+  return true;
+}
+
 EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
                              int32_t channel_tag, std::string& envelope,
                              size_t envelope_bytes) {

@@ -90,5 +90,21 @@ TEST(EnvelopeTest, SmallerBoundsAreHonoured) {
   EXPECT_EQ(info->ChannelMessages(), 2u);
 }
 
+// The blocking send's one-message fast path relies on FitsInEnvelope
+// agreeing exactly with BuildEnvelope, up to the last byte.
+TEST(EnvelopeTest, FitsInEnvelopeAgreesWithTheLayout) {
+  for (size_t bound : {size_t{64}, size_t{100}, kEnvelopeBytes}) {
+    for (size_t first = 0; first <= bound; first += 3) {
+      const std::vector<std::string> strings = {std::string(first, 'a'), "bc"};
+      const std::string envelope = BuildEnvelope(Pieces(strings), 0, bound);
+      absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope);
+      ASSERT_THAT(info, IsOk());
+      EXPECT_EQ(FitsInEnvelope(Pieces(strings), bound),
+                info->ChannelMessages() == 0)
+          << "bound " << bound << ", first piece " << first;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pkl5

@@ -65,7 +65,7 @@ class PendingPieces : public PendingOperation {
 
 absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
     Channel& channel, std::string envelope, int source, int tag) {
-  PKL5_ASSIGN_OR_RETURN(const EnvelopeInfo info, ParseEnvelope(envelope));
+  PKL5_ASSIGN_OR_RETURN(EnvelopeInfo info, ParseEnvelope(envelope));
   IncomingMessage message;
   message.channel_ = &channel;
   message.source_ = source;
@@ -77,7 +77,7 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
       static_cast<size_t>(info.inline_bytes.data() - envelope.data());
   message.envelope_ = std::move(envelope);
   if (info.size_table_inline) {
-    message.sizes_ = info.piece_sizes;
+    message.sizes_ = std::move(info.piece_sizes);
   } else {
     message.sizes_.resize(info.piece_count);
     PKL5_RETURN_IF_ERROR(message.ReceiveFromChannel(
