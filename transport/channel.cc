@@ -32,13 +32,17 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
   PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_test_inter(comm, &is_inter),
                                      "MPI_Comm_test_inter"));
   int rank = 0;
+  int size = 0;
   int peer_count = 0;
   PKL5_RETURN_IF_ERROR(
       MpiCallStatus(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank"));
   PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(is_inter ? MPI_Comm_remote_size(comm, &peer_count)
-                             : MPI_Comm_size(comm, &peer_count),
-                    "MPI_Comm_size"));
+      MpiCallStatus(MPI_Comm_size(comm, &size), "MPI_Comm_size"));
+  peer_count = size;
+  if (is_inter) {
+    PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_remote_size(comm, &peer_count),
+                                       "MPI_Comm_remote_size"));
+  }
   MPI_Comm private_comm = MPI_COMM_NULL;
   PKL5_RETURN_IF_ERROR(
       MpiCallStatus(MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
@@ -53,17 +57,19 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
     channel_tag_bound = std::min(options.channel_tag_bound, tag_upper_bound);
   }
   return std::unique_ptr<Channel>(
-      new Channel(comm, private_comm, options, rank, peer_count, is_inter != 0,
-                  tag_upper_bound, channel_tag_bound));
+      new Channel(comm, private_comm, options, rank, size, peer_count,
+                  is_inter != 0, tag_upper_bound, channel_tag_bound));
 }
 
 Channel::Channel(MPI_Comm comm, MPI_Comm private_comm,
-                 const TransportOptions& options, int rank, int peer_count,
-                 bool is_inter, int tag_upper_bound, int channel_tag_bound)
+                 const TransportOptions& options, int rank, int size,
+                 int peer_count, bool is_inter, int tag_upper_bound,
+                 int channel_tag_bound)
     : comm_(comm),
       private_comm_(private_comm),
       options_(options),
       rank_(rank),
+      size_(size),
       peer_count_(peer_count),
       is_inter_(is_inter),
       tag_upper_bound_(tag_upper_bound),

@@ -46,6 +46,8 @@ class Channel {
   MPI_Comm comm() const { return comm_; }
   MPI_Comm private_comm() const { return private_comm_; }
   int rank() const { return rank_; }
+  // The size of the local group.
+  int size() const { return size_; }
   // Ranks a send may address: the size, or the remote group's size on an
   // intercommunicator.
   int peer_count() const { return peer_count_; }
@@ -79,13 +81,14 @@ class Channel {
 
  private:
   Channel(MPI_Comm comm, MPI_Comm private_comm, const TransportOptions& options,
-          int rank, int peer_count, bool is_inter, int tag_upper_bound,
-          int channel_tag_bound);
+          int rank, int size, int peer_count, bool is_inter,
+          int tag_upper_bound, int channel_tag_bound);
 
   const MPI_Comm comm_;
   MPI_Comm private_comm_;
   const TransportOptions options_;
   const int rank_;
+  const int size_;
   const int peer_count_;
   const bool is_inter_;
   const int tag_upper_bound_;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -210,7 +211,9 @@ class LoopbackTransport : public Transport {
       : world_(world), rank_(rank) {}
 
   int rank() const override { return rank_; }
+  int size() const override { return world_.size_; }
   int peer_count() const override { return world_.size_; }
+  bool is_inter() const override { return false; }
 
   absl::StatusOr<std::unique_ptr<PendingOperation>> StartSend(
       absl::Span<const ConstPiece> pieces, int destination, int tag,
@@ -266,6 +269,33 @@ class LoopbackTransport : public Transport {
   absl::StatusOr<std::unique_ptr<ReceivedObject>> TryProbe(int source,
                                                            int tag) override {
     return Take(source, tag, /*block=*/false);
+  }
+
+  absl::StatusOr<std::optional<ProbedEnvelope>> PeekEnvelope(
+      int source, int tag, bool block) override {
+    PKL5_RETURN_IF_ERROR(CheckReceive(source, tag));
+    if (source == MPI_PROC_NULL) {
+      return ProbedEnvelope{MPI_PROC_NULL, MPI_ANY_TAG};
+    }
+    std::unique_lock<std::mutex> lock(world_.mutex_);
+    const std::deque<Message>& unexpected =
+        world_.mailboxes_[static_cast<size_t>(rank_)]->unexpected;
+    std::optional<ProbedEnvelope> found;
+    auto look = [&] {
+      for (const Message& message : unexpected) {
+        if (Matches(source, tag, message)) {
+          found = ProbedEnvelope{message.source, message.tag};
+          return true;
+        }
+      }
+      return false;
+    };
+    if (block) {
+      world_.changed_.wait(lock, look);
+    } else {
+      look();
+    }
+    return found;
   }
 
   absl::StatusOr<std::unique_ptr<PendingReceive>> StartReceive(
@@ -358,7 +388,7 @@ LoopbackWorld::LoopbackWorld(int size) : size_(size) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (int rank = 0; rank < size; ++rank) {
     mailboxes_.push_back(std::make_unique<Mailbox>());
-    transports_.push_back(std::make_unique<LoopbackTransport>(*this, rank));
+    transports_.push_back(std::make_shared<LoopbackTransport>(*this, rank));
   }
 }
 
@@ -366,6 +396,10 @@ LoopbackWorld::~LoopbackWorld() = default;
 
 Transport& LoopbackWorld::transport(int rank) {
   return *transports_[static_cast<size_t>(rank)];
+}
+
+std::shared_ptr<Transport> LoopbackWorld::shared_transport(int rank) {
+  return transports_[static_cast<size_t>(rank)];
 }
 
 void LoopbackWorld::Barrier() {

@@ -33,6 +33,8 @@ class LoopbackWorld {
   int size() const { return size_; }
   // The transport of `rank`, owned by the world.
   Transport& transport(int rank);
+  // The same, shared: the world itself must still outlive it.
+  std::shared_ptr<Transport> shared_transport(int rank);
   // Blocks until every rank has called it, like MPI_Barrier.
   void Barrier();
   // The number of objects sent but not yet received, for tests.
@@ -53,7 +55,7 @@ class LoopbackWorld {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::unique_ptr<Mailbox>> mailboxes_;  // guarded by mutex_
-  std::vector<std::unique_ptr<Transport>> transports_;
+  std::vector<std::shared_ptr<Transport>> transports_;
   int barrier_arrived_ = 0;     // guarded by mutex_
   int barrier_generation_ = 0;  // guarded by mutex_
 };

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "testing/mpi_error.h"
 #include "testing/status_macros.h"
 #include "transport/incoming_message.h"
 #include "transport/receive.h"
@@ -51,6 +52,11 @@ absl::StatusOr<std::unique_ptr<MpiTransport>> MpiTransport::Create(
   return std::unique_ptr<MpiTransport>(new MpiTransport(std::move(channel)));
 }
 
+absl::Status MpiTransport::Send(absl::Span<const ConstPiece> pieces,
+                                int destination, int tag, SendMode mode) {
+  return pkl5::Send(*channel_, pieces, destination, tag, mode);
+}
+
 absl::StatusOr<std::unique_ptr<PendingOperation>> MpiTransport::StartSend(
     absl::Span<const ConstPiece> pieces, int destination, int tag,
     SendMode mode) {
@@ -81,6 +87,24 @@ absl::StatusOr<std::unique_ptr<PendingReceive>> MpiTransport::StartReceive(
                         EnvelopeReceive::Start(*channel_, source, tag));
   return std::unique_ptr<PendingReceive>(
       new MpiPendingReceive(std::move(receive)));
+}
+
+absl::StatusOr<std::optional<ProbedEnvelope>> MpiTransport::PeekEnvelope(
+    int source, int tag, bool block) {
+  PKL5_RETURN_IF_ERROR(channel_->CheckSource(source));
+  PKL5_RETURN_IF_ERROR(channel_->CheckReceiveTag(tag));
+  MPI_Status status;
+  int found = 1;
+  if (block) {
+    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+        MPI_Probe(source, tag, channel_->comm(), &status), "MPI_Probe"));
+  } else {
+    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+        MPI_Iprobe(source, tag, channel_->comm(), &found, &status),
+        "MPI_Iprobe"));
+  }
+  if (!found) return std::nullopt;
+  return ProbedEnvelope{status.MPI_SOURCE, status.MPI_TAG};
 }
 
 }  // namespace pkl5

@@ -22,7 +22,11 @@ class MpiTransport : public Transport {
   Channel& channel() { return *channel_; }
 
   int rank() const override { return channel_->rank(); }
+  int size() const override { return channel_->size(); }
   int peer_count() const override { return channel_->peer_count(); }
+  bool is_inter() const override { return channel_->is_inter(); }
+  absl::Status Send(absl::Span<const ConstPiece> pieces, int destination,
+                    int tag, SendMode mode) override;
   absl::StatusOr<std::unique_ptr<PendingOperation>> StartSend(
       absl::Span<const ConstPiece> pieces, int destination, int tag,
       SendMode mode) override;
@@ -32,6 +36,8 @@ class MpiTransport : public Transport {
                                                            int tag) override;
   absl::StatusOr<std::unique_ptr<PendingReceive>> StartReceive(
       int source, int tag) override;
+  absl::StatusOr<std::optional<ProbedEnvelope>> PeekEnvelope(
+      int source, int tag, bool block) override;
 
  private:
   explicit MpiTransport(std::unique_ptr<Channel> channel)

@@ -5,6 +5,13 @@
 
 namespace pkl5 {
 
+absl::Status Transport::Send(absl::Span<const ConstPiece> pieces,
+                             int destination, int tag, SendMode mode) {
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingOperation> operation,
+                        StartSend(pieces, destination, tag, mode));
+  return operation->Wait();
+}
+
 uint64_t ReceivedObject::total_bytes() const {
   uint64_t total = 0;
   for (uint64_t size : piece_sizes()) total += size;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,13 +89,27 @@ class PendingReceive {
   virtual absl::StatusOr<std::unique_ptr<ReceivedObject>> TakeObject() = 0;
 };
 
+// Where a waiting object's envelope came from (a non-matching probe).
+struct ProbedEnvelope {
+  int source = 0;
+  int tag = 0;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
 
   virtual int rank() const = 0;
+  // The size of the local group.
+  virtual int size() const = 0;
   // Ranks a send may address (the remote group on an intercommunicator).
   virtual int peer_count() const = 0;
+  virtual bool is_inter() const = 0;
+
+  // Sends `pieces` and returns once they may be reused (a blocking send).
+  // The default posts them and waits; implementations may do better.
+  virtual absl::Status Send(absl::Span<const ConstPiece> pieces,
+                            int destination, int tag, SendMode mode);
 
   // Posts the send of `pieces`, which must outlive the operation (but for
   // kBuffered, which copies them).
@@ -110,6 +125,12 @@ class Transport {
   // Posts a receive that matches in order with other receives.
   virtual absl::StatusOr<std::unique_ptr<PendingReceive>> StartReceive(
       int source, int tag) = 0;
+  // Reports where the next object from `source` with `tag` comes from
+  // without taking it (MPI_Probe / MPI_Iprobe); std::nullopt when `block`
+  // is false and none is waiting. From MPI_PROC_NULL: at once, source
+  // MPI_PROC_NULL and tag MPI_ANY_TAG.
+  virtual absl::StatusOr<std::optional<ProbedEnvelope>> PeekEnvelope(
+      int source, int tag, bool block) = 0;
 };
 
 }  // namespace pkl5

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -271,6 +272,65 @@ void RemainingPiecesLandNonblocking(ConformanceEnvironment& env) {
   EXPECT_THAT((*send)->Wait(), IsOk());
 }
 
+// The blocking send: one message (all inline) or several. A blocking send
+// of many bytes waits for its receiver, so another thread receives (the
+// receiver may be this very rank).
+void BlockingSendsArrive(ConformanceEnvironment& env) {
+  for (SendMode mode : {SendMode::kStandard, SendMode::kSynchronous}) {
+    for (const Strings& mine :
+         {Strings{"small", "one message"},
+          Strings{"big", Pattern(20000, env.rank()), ""}}) {
+      Strings expected = mine;
+      if (expected.size() == 3) expected[1] = Pattern(20000, Previous(env));
+      std::thread receiver([&] {
+        absl::StatusOr<std::unique_ptr<ReceivedObject>> object =
+            env.transport().Probe(Previous(env), 9);
+        ASSERT_THAT(object, IsOk());
+        EXPECT_THAT(ReceiveAll(**object), ElementsAreArray(expected));
+      });
+      EXPECT_THAT(env.transport().Send(Pieces(mine), Next(env), 9, mode),
+                  IsOk());
+      receiver.join();
+    }
+  }
+}
+
+// A non-matching probe reports the sender and tag and takes nothing.
+void PeekEnvelopeTakesNothing(ConformanceEnvironment& env) {
+  absl::StatusOr<std::optional<ProbedEnvelope>> none =
+      env.transport().PeekEnvelope(MPI_ANY_SOURCE, 21, /*block=*/false);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_FALSE(none->has_value());
+  absl::StatusOr<std::optional<ProbedEnvelope>> proc_null =
+      env.transport().PeekEnvelope(MPI_PROC_NULL, 21, /*block=*/true);
+  ASSERT_THAT(proc_null, IsOk());
+  ASSERT_TRUE(proc_null->has_value());
+  EXPECT_EQ((*proc_null)->source, MPI_PROC_NULL);
+  EXPECT_EQ((*proc_null)->tag, MPI_ANY_TAG);
+  env.Barrier();  // only now may anyone send
+  const Strings mine = {"peek", Pattern(10000, env.rank())};
+  const std::vector<ConstPiece> pieces = Pieces(mine);
+  absl::StatusOr<std::unique_ptr<PendingOperation>> send =
+      env.transport().StartSend(pieces, Next(env), 21, SendMode::kStandard);
+  ASSERT_THAT(send, IsOk());
+  for (bool block : {true, false}) {
+    absl::StatusOr<std::optional<ProbedEnvelope>> peeked =
+        env.transport().PeekEnvelope(MPI_ANY_SOURCE, MPI_ANY_TAG, block);
+    ASSERT_THAT(peeked, IsOk());
+    ASSERT_TRUE(peeked->has_value());
+    EXPECT_EQ((*peeked)->source, Previous(env));
+    EXPECT_EQ((*peeked)->tag, 21);
+  }
+  absl::StatusOr<std::unique_ptr<ReceivedObject>> object =
+      env.transport().Probe(Previous(env), 21);
+  ASSERT_THAT(object, IsOk());
+  EXPECT_THAT(ReceiveAll(**object),
+              ElementsAreArray(Strings{"peek", Pattern(10000, Previous(env))}));
+  EXPECT_THAT((*send)->Wait(), IsOk());
+  EXPECT_THAT(env.transport().PeekEnvelope(-3, 0, false),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 void BadRanksAndTagsAreInvalidArguments(ConformanceEnvironment& env) {
   const Strings mine = {"x"};
   const std::vector<ConstPiece> pieces = Pieces(mine);
@@ -307,6 +367,8 @@ constexpr ConformanceCase kCases[] = {
      PostedReceivesCancelBeforeMatchingOnly},
     {"TryProbeNeverBlocks", TryProbeNeverBlocks},
     {"RemainingPiecesLandNonblocking", RemainingPiecesLandNonblocking},
+    {"BlockingSendsArrive", BlockingSendsArrive},
+    {"PeekEnvelopeTakesNothing", PeekEnvelopeTakesNothing},
     {"BadRanksAndTagsAreInvalidArguments", BadRanksAndTagsAreInvalidArguments},
 };
 
