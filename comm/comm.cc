@@ -1,0 +1,88 @@
+#include "comm/comm.h"
+
+#include <vector>
+
+namespace pkl5 {
+
+std::shared_ptr<comm_internal::CommState> Comm::MakeState(
+    std::shared_ptr<Transport> transport, MPI_Comm comm,
+    const CommOptions& options) {
+  auto state = std::make_shared<comm_internal::CommState>();
+  state->transport = std::move(transport);
+  state->comm = comm;
+  state->options = options;
+  return state;
+}
+
+absl::StatusOr<comm_internal::CommState*> Comm::State() const {
+  if (state_ != nullptr) return state_.get();
+  return absl::FailedPreconditionError(
+      "null pkl5 communicator (default-constructed, moved from or freed)");
+}
+
+MPI_Comm Comm::mpi_comm() const {
+  return state_ == nullptr ? MPI_COMM_NULL : state_->comm;
+}
+int Comm::rank() const {
+  return state_ == nullptr ? MPI_UNDEFINED : state_->transport->rank();
+}
+int Comm::size() const {
+  return state_ == nullptr ? 0 : state_->transport->size();
+}
+bool Comm::is_inter() const {
+  return state_ != nullptr && state_->transport->is_inter();
+}
+const CommOptions& Comm::options() const {
+  static const CommOptions* const kDefaults = new CommOptions();
+  return state_ == nullptr ? *kDefaults : state_->options;
+}
+
+absl::Status Comm::SendFrame(comm_internal::CommState& state,
+                             const Frame& frame, int dest, int tag,
+                             SendMode mode) {
+  std::vector<ConstPiece> pieces;
+  if (dest != MPI_PROC_NULL) pieces = comm_internal::FramePieces(frame);
+  return state.transport->Send(pieces, dest, tag, mode);
+}
+
+absl::StatusOr<Message> Comm::mprobe(int source, int tag, Status* status) {
+  PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<ReceivedObject> object,
+                        state->transport->Probe(source, tag));
+  if (status != nullptr) *status = comm_internal::StatusOf(*object);
+  return Message(state_, std::move(object));
+}
+
+absl::StatusOr<std::optional<Message>> Comm::improbe(int source, int tag,
+                                                     Status* status) {
+  PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<ReceivedObject> object,
+                        state->transport->TryProbe(source, tag));
+  if (object == nullptr) return std::nullopt;
+  if (status != nullptr) *status = comm_internal::StatusOf(*object);
+  return std::optional<Message>(Message(state_, std::move(object)));
+}
+
+absl::Status Comm::probe(int source, int tag, Status* status) {
+  return iprobe(source, tag, status, /*block=*/true).status();
+}
+
+absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status) {
+  return iprobe(source, tag, status, /*block=*/false);
+}
+
+absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status,
+                                  bool block) {
+  PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+  PKL5_ASSIGN_OR_RETURN(const std::optional<ProbedEnvelope> found,
+                        state->transport->PeekEnvelope(source, tag, block));
+  if (!found.has_value()) return false;
+  if (status != nullptr) {
+    *status = Status();
+    status->source = found->source;
+    status->tag = found->tag;
+  }
+  return true;
+}
+
+}  // namespace pkl5

@@ -1,0 +1,233 @@
+// The point-to-point API of pkl5: mpi4py.util.pkl5's Comm in C++.
+//
+//   absl::StatusOr<pkl5::Intracomm> comm = pkl5::Intracomm::Create(
+//       MPI_COMM_WORLD);                                  // collective
+//   if (comm->rank() == 0) {
+//     absl::Status sent = comm->send(sample, /*dest=*/1);
+//   } else if (comm->rank() == 1) {
+//     absl::StatusOr<Sample> sample = comm->recv<Sample>(/*source=*/0);
+//   }
+//
+// Any type the serialization layer supports travels with one call; arrays
+// of at least CommOptions::encode.out_of_band_threshold bytes go zero-copy
+// from the sender's object into the receiver's, at any size.
+//
+// Semantics follow mpi4py.util.pkl5 and MPI: sends default to tag 0,
+// receives and probes to MPI_ANY_SOURCE and MPI_ANY_TAG; MPI_PROC_NULL as
+// destination completes at once and sends nothing (the object is not even
+// encoded); as source it completes at once with Status::source
+// MPI_PROC_NULL and a value-initialized object (`recv`) or the object left
+// as it is (`recv_into`). On an intercommunicator ranks name the remote
+// group. Every call returns an error as absl::Status: a bad rank or tag is
+// kInvalidArgument; a received object of another type is kInvalidArgument
+// naming both types; foreign or corrupt bytes are kDataLoss; an object
+// over CommOptions::decode.max_object_bytes is kResourceExhausted. A
+// rejected object is received and discarded, so the communicator stays
+// usable and the next object arrives intact.
+//
+// Threads: with MPI_THREAD_MULTIPLE, any number of threads may send and
+// receive on one communicator at once, with no lock shared between them.
+//
+// Ordering: objects from one sender with one tag arrive in the order sent
+// (MPI's non-overtaking rule), whatever mix of recv, irecv and mprobe takes
+// them.
+#ifndef PKL5_COMM_COMM_H_
+#define PKL5_COMM_COMM_H_
+
+#include <mpi.h>
+
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "comm/internal/comm_state.h"
+#include "comm/internal/receive_object.h"
+#include "comm/internal/request_state.h"
+#include "comm/message.h"
+#include "comm/options.h"
+#include "comm/request.h"
+#include "comm/status.h"
+#include "serialization/serialization.h"
+#include "testing/status_macros.h"
+#include "transport/transport.h"
+
+namespace pkl5 {
+
+class Comm {
+ public:
+  // A null communicator: every call on it is kFailedPrecondition.
+  Comm() = default;
+  Comm(Comm&&) noexcept = default;
+  Comm& operator=(Comm&&) noexcept = default;
+  Comm(const Comm&) = delete;
+  Comm& operator=(const Comm&) = delete;
+  virtual ~Comm() = default;
+
+  bool is_null() const { return state_ == nullptr; }
+  // The wrapped communicator (MPI_COMM_NULL over a non-MPI transport).
+  MPI_Comm mpi_comm() const;
+  int rank() const;
+  // The size of the local group.
+  int size() const;
+  bool is_inter() const;
+  const CommOptions& options() const;
+  // Releases this handle (it becomes null). Safe at any time before
+  // MPI_Finalize: requests and messages still pending keep the private
+  // channel alive until they complete.
+  void free() { state_.reset(); }
+
+  // Blocking sends in standard, buffered and synchronous mode. `bsend`
+  // copies the object into room reserved from
+  // CommOptions::transport.buffered_send_capacity (pkl5's attached buffer)
+  // and fails with kResourceExhausted, sending nothing, when it is full.
+  template <typename T>
+  absl::Status send(const T& object, int dest, int tag = 0) {
+    return Send(object, dest, tag, SendMode::kStandard);
+  }
+  template <typename T>
+  absl::Status bsend(const T& object, int dest, int tag = 0) {
+    return Send(object, dest, tag, SendMode::kBuffered);
+  }
+  template <typename T>
+  absl::Status ssend(const T& object, int dest, int tag = 0) {
+    return Send(object, dest, tag, SendMode::kSynchronous);
+  }
+
+  // Nonblocking sends. An rvalue is moved into the request and kept until
+  // it completes; an lvalue is borrowed (zero copy) and must stay alive and
+  // unmodified until the request completes.
+  template <typename T>
+  absl::StatusOr<Request> isend(T&& object, int dest, int tag = 0) {
+    return StartSend(std::forward<T>(object), dest, tag, SendMode::kStandard);
+  }
+  template <typename T>
+  absl::StatusOr<Request> ibsend(T&& object, int dest, int tag = 0) {
+    return StartSend(std::forward<T>(object), dest, tag, SendMode::kBuffered);
+  }
+  template <typename T>
+  absl::StatusOr<Request> issend(T&& object, int dest, int tag = 0) {
+    return StartSend(std::forward<T>(object), dest, tag,
+                     SendMode::kSynchronous);
+  }
+
+  // Receives the next object from `source` with `tag` as a `T` (matched
+  // probe first, so no other thread's receive can interleave).
+  template <typename T>
+  absl::StatusOr<T> recv(int source = MPI_ANY_SOURCE, int tag = MPI_ANY_TAG,
+                         Status* status = nullptr) {
+    T object{};
+    PKL5_RETURN_IF_ERROR(recv_into(object, source, tag, status));
+    return object;
+  }
+  // Receives into `object`, reusing its storage where sizes allow: the C++
+  // answer to mpi4py's `recv(buf)`. See Message::recv_into.
+  template <typename T>
+  absl::Status recv_into(T& object, int source = MPI_ANY_SOURCE,
+                         int tag = MPI_ANY_TAG, Status* status = nullptr) {
+    PKL5_ASSIGN_OR_RETURN(Message message, mprobe(source, tag, status));
+    return message.recv_into(object);
+  }
+  // Posts a receive of a `T` now: it matches in MPI order with other
+  // receives and can be cancelled until it matches (mpi4py's pkl5 cannot
+  // do this; pkl5's bounded envelope makes it possible). The object's parts
+  // are received when a test or wait on the request sees its envelope
+  // (Request::waitall polls every request it is given).
+  template <typename T>
+  absl::StatusOr<RecvRequest<T>> irecv(int source = MPI_ANY_SOURCE,
+                                       int tag = MPI_ANY_TAG) {
+    PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+    PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingReceive> posted,
+                          state->transport->StartReceive(source, tag));
+    return RecvRequest<T>(comm_internal::ReceiveState<T>::Posted(
+        state->transport, state->options.decode, std::move(posted)));
+  }
+
+  // Sends `send_object` to `dest` and receives a `R` from `source`; the
+  // send is nonblocking, so exchanging with oneself or in a ring is safe.
+  template <typename R, typename S>
+  absl::StatusOr<R> sendrecv(const S& send_object, int dest, int sendtag = 0,
+                             int source = MPI_ANY_SOURCE,
+                             int recvtag = MPI_ANY_TAG,
+                             Status* status = nullptr) {
+    PKL5_ASSIGN_OR_RETURN(Request sent, isend(send_object, dest, sendtag));
+    absl::StatusOr<R> received = recv<R>(source, recvtag, status);
+    absl::Status send_status = sent.wait();
+    PKL5_RETURN_IF_ERROR(received.status());
+    PKL5_RETURN_IF_ERROR(send_status);
+    return received;
+  }
+
+  // Matched probes (MPI 3.1 §3.8.2): take the next object from `source`
+  // with `tag` off the communicator, to be received through the Message.
+  // `status` gets the source, tag and size of the object. `improbe` never
+  // blocks: std::nullopt when no object is waiting.
+  absl::StatusOr<Message> mprobe(int source = MPI_ANY_SOURCE,
+                                 int tag = MPI_ANY_TAG,
+                                 Status* status = nullptr);
+  absl::StatusOr<std::optional<Message>> improbe(int source = MPI_ANY_SOURCE,
+                                                 int tag = MPI_ANY_TAG,
+                                                 Status* status = nullptr);
+  // Non-matching probes: wait for (or check for) an object from `source`
+  // with `tag` and report its source and tag, leaving it to be received.
+  // Status::count is 0: only the first message has been seen.
+  absl::Status probe(int source = MPI_ANY_SOURCE, int tag = MPI_ANY_TAG,
+                     Status* status = nullptr);
+  absl::StatusOr<bool> iprobe(int source = MPI_ANY_SOURCE,
+                              int tag = MPI_ANY_TAG, Status* status = nullptr);
+
+ protected:
+  explicit Comm(std::shared_ptr<comm_internal::CommState> state)
+      : state_(std::move(state)) {}
+  // Builds the state of a communicator over `transport`.
+  static std::shared_ptr<comm_internal::CommState> MakeState(
+      std::shared_ptr<Transport> transport, MPI_Comm comm,
+      const CommOptions& options);
+  absl::StatusOr<comm_internal::CommState*> State() const;
+
+ private:
+  absl::StatusOr<bool> iprobe(int source, int tag, Status* status, bool block);
+  template <typename T>
+  absl::Status Send(const T& object, int dest, int tag, SendMode mode) {
+    PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+    if (dest == MPI_PROC_NULL)
+      return SendFrame(*state, Frame(), dest, tag, mode);
+    return SendFrame(*state, Encode(object, state->options.encode), dest, tag,
+                     mode);
+  }
+  static absl::Status SendFrame(comm_internal::CommState& state,
+                                const Frame& frame, int dest, int tag,
+                                SendMode mode);
+
+  template <typename T>
+  absl::StatusOr<Request> StartSend(T&& object, int dest, int tag,
+                                    SendMode mode) {
+    PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+    using Value = std::decay_t<T>;
+    std::shared_ptr<const void> owner;
+    Frame frame;
+    if (dest != MPI_PROC_NULL) {
+      if constexpr (std::is_lvalue_reference_v<T>) {
+        frame =
+            Encode(static_cast<const Value&>(object), state->options.encode);
+      } else {
+        auto owned = std::make_shared<const Value>(std::move(object));
+        frame = Encode(*owned, state->options.encode);
+        owner = std::move(owned);
+      }
+    }
+    PKL5_ASSIGN_OR_RETURN(
+        std::unique_ptr<comm_internal::SendState> send,
+        comm_internal::SendState::Start(state->transport, std::move(owner),
+                                        std::move(frame), dest, tag, mode));
+    return Request(std::move(send));
+  }
+
+  std::shared_ptr<comm_internal::CommState> state_;
+};
+
+}  // namespace pkl5
+
+#endif  // PKL5_COMM_COMM_H_

@@ -1,0 +1,63 @@
+// Creation of Intracomm and Intercomm over MPI.
+#include "absl/strings/str_cat.h"
+#include "comm/intercomm.h"
+#include "comm/intracomm.h"
+#include "testing/mpi_error.h"
+#include "testing/status_macros.h"
+#include "transport/mpi_transport.h"
+
+namespace pkl5 {
+namespace {
+
+// Checks that `comm` is of the kind wanted before anything collective
+// happens, so a mistake fails on every rank alike instead of hanging.
+absl::Status CheckKind(MPI_Comm comm, bool inter) {
+  if (comm == MPI_COMM_NULL) {
+    return absl::InvalidArgumentError(
+        "cannot wrap MPI_COMM_NULL in a pkl5 communicator");
+  }
+  int is_inter = 0;
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_test_inter(comm, &is_inter),
+                                     "MPI_Comm_test_inter"));
+  if ((is_inter != 0) != inter) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pkl5::", inter ? "Intercomm" : "Intracomm", "::Create was given an ",
+        is_inter ? "inter" : "intra",
+        "communicator; use pkl5::", is_inter ? "Intercomm" : "Intracomm"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Intracomm> Intracomm::Create(MPI_Comm comm,
+                                            const CommOptions& options) {
+  PKL5_RETURN_IF_ERROR(CheckKind(comm, /*inter=*/false));
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<MpiTransport> transport,
+                        MpiTransport::Create(comm, options.transport));
+  return Intracomm(MakeState(std::move(transport), comm, options));
+}
+
+absl::StatusOr<Intracomm> Intracomm::Create(
+    std::shared_ptr<Transport> transport, const CommOptions& options) {
+  if (transport == nullptr || transport->is_inter()) {
+    return absl::InvalidArgumentError(
+        "pkl5::Intracomm needs a transport over one group");
+  }
+  return Intracomm(MakeState(std::move(transport), MPI_COMM_NULL, options));
+}
+
+absl::StatusOr<Intercomm> Intercomm::Create(MPI_Comm comm,
+                                            const CommOptions& options) {
+  PKL5_RETURN_IF_ERROR(CheckKind(comm, /*inter=*/true));
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<MpiTransport> transport,
+                        MpiTransport::Create(comm, options.transport));
+  return Intercomm(MakeState(std::move(transport), comm, options));
+}
+
+int Intercomm::remote_size() const {
+  absl::StatusOr<comm_internal::CommState*> state = State();
+  return state.ok() ? (*state)->transport->peer_count() : 0;
+}
+
+}  // namespace pkl5

@@ -1,0 +1,102 @@
+#include "comm/internal/receive_object.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "testing/status_macros.h"
+
+namespace pkl5::comm_internal {
+namespace {
+
+std::string From(const ReceivedObject& object) {
+  return absl::StrCat("from rank ", object.source(), " with tag ",
+                      object.tag());
+}
+
+absl::StatusOr<std::unique_ptr<PendingOperation>> Start(
+    ReceivedObject& object, DecodeTarget& target,
+    const DecodeOptions& options) {
+  // A frame is its header, its in-band bytes, then one piece per buffer.
+  constexpr size_t kFixedPieces = 2;
+  if (object.piece_count() < kFixedPieces) {
+    return absl::DataLossError(absl::StrCat(
+        "not a pkl5 object: a message of ", object.piece_count(), " parts ",
+        From(object),
+        " (a pkl5 object has a header and in-band bytes); discarded"));
+  }
+  if (object.total_bytes() > options.max_object_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("a pkl5 object of ", object.total_bytes(), " bytes ",
+                     From(object), " is over DecodeOptions::max_object_bytes (",
+                     options.max_object_bytes, "); discarded"));
+  }
+  PKL5_ASSIGN_OR_RETURN(const std::string header_bytes,
+                        object.ReceiveNextAsString());
+  PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
+                        ParseFrameHeader(header_bytes, options));
+  // Before the in-band bytes, which may be large: a mismatch needs none.
+  if (absl::Status status = target.CheckType(header); !status.ok()) {
+    return absl::Status(
+        status.code(), absl::StrCat(status.message(), " (object ", From(object),
+                                    ", discarded)"));
+  }
+  const size_t buffers = object.piece_count() - kFixedPieces;
+  if (header.buffer_sizes.size() != buffers) {
+    return absl::DataLossError(absl::StrCat(
+        "pkl5 object ", From(object), " lists ", header.buffer_sizes.size(),
+        " buffers in its header but ", buffers, " in its envelope"));
+  }
+  PKL5_ASSIGN_OR_RETURN(const std::string inband, object.ReceiveNextAsString());
+  PKL5_ASSIGN_OR_RETURN(const std::vector<LandingZone> zones,
+                        target.BeginDecode(header, inband, options));
+  std::vector<MutablePiece> destinations;
+  destinations.reserve(zones.size());
+  for (size_t i = 0; i < zones.size(); ++i) {
+    if (zones[i].size != object.piece_sizes()[kFixedPieces + i]) {
+      return absl::DataLossError(
+          absl::StrCat("pkl5 object ", From(object), ": buffer ", i, " has ",
+                       object.piece_sizes()[kFixedPieces + i],
+                       " bytes but its header says ", zones[i].size));
+    }
+    destinations.push_back({zones[i].data, zones[i].size});
+  }
+  if (destinations.empty()) return nullptr;
+  return object.StartReceiveRest(destinations);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
+    ReceivedObject& object, DecodeTarget& target,
+    const DecodeOptions& options) {
+  if (object.is_null()) return nullptr;
+  absl::StatusOr<std::unique_ptr<PendingOperation>> started =
+      Start(object, target, options);
+  if (!started.ok() && !object.complete()) {
+    if (absl::Status drained = object.Drain(); !drained.ok()) {
+      return absl::Status(started.status().code(),
+                          absl::StrCat(started.status().message(),
+                                       "; draining the rest of it failed too: ",
+                                       drained.ToString()));
+    }
+  }
+  return started;
+}
+
+absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
+                           const DecodeOptions& options) {
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingOperation> rest,
+                        StartReceiveObject(object, target, options));
+  return rest == nullptr ? absl::OkStatus() : rest->Wait();
+}
+
+Status StatusOf(const ReceivedObject& object) {
+  Status status;
+  status.source = object.source();
+  status.tag = object.tag();
+  status.count = object.total_bytes();
+  return status;
+}
+
+}  // namespace pkl5::comm_internal

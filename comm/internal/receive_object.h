@@ -1,0 +1,71 @@
+// Receiving one object whose envelope has arrived: the frame header and the
+// in-band bytes first, then the out-of-band buffers straight into the
+// landing zones of the object being decoded. Shared by every receive of
+// the comm layer (recv, Message::recv, irecv requests).
+#ifndef PKL5_COMM_INTERNAL_RECEIVE_OBJECT_H_
+#define PKL5_COMM_INTERNAL_RECEIVE_OBJECT_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "comm/status.h"
+#include "serialization/serialization.h"
+#include "transport/transport.h"
+
+namespace pkl5::comm_internal {
+
+// The object a receive decodes into, with its type erased so the receive
+// logic is compiled once.
+class DecodeTarget {
+ public:
+  virtual ~DecodeTarget() = default;
+  // OK when `header` holds this target's type.
+  virtual absl::Status CheckType(const FrameHeader& header) const = 0;
+  // Phase one of decoding (pkl5::BeginDecode).
+  virtual absl::StatusOr<std::vector<LandingZone>> BeginDecode(
+      const FrameHeader& header, absl::string_view inband,
+      const DecodeOptions& options) = 0;
+};
+
+template <typename T>
+class ObjectTarget final : public DecodeTarget {
+ public:
+  explicit ObjectTarget(T& object) : object_(&object) {}
+  absl::Status CheckType(const FrameHeader& header) const override {
+    return CheckFrameType<T>(header);
+  }
+  absl::StatusOr<std::vector<LandingZone>> BeginDecode(
+      const FrameHeader& header, absl::string_view inband,
+      const DecodeOptions& options) override {
+    return pkl5::BeginDecode(header, inband, *object_, options);
+  }
+
+ private:
+  T* object_;
+};
+
+// Receives the header and in-band bytes of `object` (blocking: they were
+// sent with the envelope), decodes them into `target`, and starts receiving
+// the out-of-band buffers into place. Returns the pending buffer receives,
+// or nullptr when nothing remains (all arrived, or `object` is from
+// MPI_PROC_NULL and `target` was left alone).
+//
+// On any failure (not a pkl5 object, a type mismatch, a claim over
+// `options.max_object_bytes`, corrupt bytes) the rest of `object` is
+// drained, so its sender completes and the next object arrives intact.
+absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
+    ReceivedObject& object, DecodeTarget& target, const DecodeOptions& options);
+
+// StartReceiveObject, then waits for the buffers.
+absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
+                           const DecodeOptions& options);
+
+// The status of having received `object`.
+Status StatusOf(const ReceivedObject& object);
+
+}  // namespace pkl5::comm_internal
+
+#endif  // PKL5_COMM_INTERNAL_RECEIVE_OBJECT_H_

@@ -1,0 +1,153 @@
+#include "comm/internal/request_state.h"
+
+#include <utility>
+
+#include "testing/status_macros.h"
+
+namespace pkl5::comm_internal {
+
+std::vector<ConstPiece> FramePieces(const Frame& frame) {
+  std::vector<ConstPiece> pieces;
+  pieces.reserve(2 + frame.buffers.size());
+  pieces.push_back({frame.header.data(), frame.header.size()});
+  pieces.push_back({frame.inband.data(), frame.inband.size()});
+  for (const BufferView& buffer : frame.buffers) {
+    pieces.push_back({buffer.data, buffer.size});
+  }
+  return pieces;
+}
+
+absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
+    std::shared_ptr<Transport> transport, std::shared_ptr<const void> owner,
+    Frame frame, int destination, int tag, SendMode mode) {
+  std::unique_ptr<SendState> state(new SendState());
+  state->transport_ = std::move(transport);
+  state->owner_ = std::move(owner);
+  // The pieces point into the frame where the state keeps it.
+  state->frame_ = std::move(frame);
+  std::vector<ConstPiece> pieces;
+  if (destination != MPI_PROC_NULL) pieces = FramePieces(state->frame_);
+  PKL5_ASSIGN_OR_RETURN(state->operation_, state->transport_->StartSend(
+                                               pieces, destination, tag, mode));
+  return state;
+}
+
+SendState::~SendState() {
+  if (!done_) (void)operation_->Wait();
+}
+
+absl::Status SendState::Finish(absl::Status status) {
+  done_ = true;
+  error_ = std::move(status);
+  if (!error_.ok()) status_.error = MPI_ERR_OTHER;
+  operation_.reset();
+  frame_ = Frame();
+  owner_.reset();
+  return error_;
+}
+
+absl::StatusOr<bool> SendState::Test() {
+  if (done_) {
+    PKL5_RETURN_IF_ERROR(error_);
+    return true;
+  }
+  absl::StatusOr<bool> finished = operation_->Test();
+  if (!finished.ok()) return Finish(finished.status());
+  if (!*finished) return false;
+  PKL5_RETURN_IF_ERROR(Finish(absl::OkStatus()));
+  return true;
+}
+
+absl::Status SendState::Wait() {
+  if (done_) return error_;
+  return Finish(operation_->Wait());
+}
+
+void ObjectReceiveState::Await(std::unique_ptr<PendingReceive> posted) {
+  posted_ = std::move(posted);
+}
+
+absl::Status ObjectReceiveState::StartFrom(
+    std::unique_ptr<ReceivedObject> object) {
+  object_ = std::move(object);
+  status_ = StatusOf(*object_);
+  return Begin();
+}
+
+absl::Status ObjectReceiveState::Fail(absl::Status status) {
+  done_ = true;
+  error_ = std::move(status);
+  status_.error = MPI_ERR_OTHER;
+  return error_;
+}
+
+absl::Status ObjectReceiveState::Begin() {
+  absl::StatusOr<std::unique_ptr<PendingOperation>> rest =
+      StartReceiveObject(*object_, target(), options_);
+  if (!rest.ok()) return Fail(rest.status());
+  rest_ = *std::move(rest);
+  if (rest_ == nullptr) done_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> ObjectReceiveState::Test() {
+  if (done_) {
+    PKL5_RETURN_IF_ERROR(error_);
+    return true;
+  }
+  if (posted_ != nullptr) {
+    absl::StatusOr<bool> arrived = posted_->Test();
+    if (!arrived.ok()) return Fail(arrived.status());
+    if (!*arrived) return false;
+    absl::StatusOr<std::unique_ptr<ReceivedObject>> object =
+        posted_->TakeObject();
+    posted_.reset();
+    if (!object.ok()) return Fail(object.status());
+    PKL5_RETURN_IF_ERROR(StartFrom(*std::move(object)));
+    if (done_) return true;
+  }
+  absl::StatusOr<bool> landed = rest_->Test();
+  if (!landed.ok()) return Fail(landed.status());
+  if (!*landed) return false;
+  rest_.reset();
+  done_ = true;
+  return true;
+}
+
+absl::Status ObjectReceiveState::Wait() {
+  if (done_) return error_;
+  if (posted_ != nullptr) {
+    if (absl::Status status = posted_->Wait(); !status.ok()) {
+      return Fail(status);
+    }
+    absl::StatusOr<bool> arrived = Test();
+    if (!arrived.ok()) return arrived.status();
+    if (done_) return error_;
+  }
+  if (absl::Status status = rest_->Wait(); !status.ok()) return Fail(status);
+  rest_.reset();
+  done_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> ObjectReceiveState::Cancel() {
+  if (done_ || posted_ == nullptr) return false;
+  PKL5_ASSIGN_OR_RETURN(const bool cancelled, posted_->Cancel());
+  if (!cancelled) return false;
+  posted_.reset();
+  done_ = true;
+  cancelled_ = true;
+  status_ = Status();
+  status_.cancelled = true;
+  return true;
+}
+
+void ObjectReceiveState::Abandon() {
+  // A posted receive cancels itself, or drains what matched it.
+  posted_.reset();
+  if (rest_ != nullptr) (void)rest_->Wait();
+  rest_.reset();
+  if (object_ != nullptr && !object_->complete()) (void)object_->Drain();
+}
+
+}  // namespace pkl5::comm_internal

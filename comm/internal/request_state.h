@@ -1,0 +1,148 @@
+// The operations behind a pkl5::Request: a send of an encoded object, or
+// the receive of one object into a `T` (from a posted envelope receive, or
+// from a matched message).
+#ifndef PKL5_COMM_INTERNAL_REQUEST_STATE_H_
+#define PKL5_COMM_INTERNAL_REQUEST_STATE_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "comm/internal/receive_object.h"
+#include "comm/status.h"
+#include "serialization/serialization.h"
+#include "transport/transport.h"
+
+namespace pkl5::comm_internal {
+
+class RequestState {
+ public:
+  virtual ~RequestState() = default;
+  // Makes progress without blocking; true once complete. A failure is
+  // returned by this and every later call.
+  virtual absl::StatusOr<bool> Test() = 0;
+  // Blocks until complete.
+  virtual absl::Status Wait() = 0;
+  // True when the operation was cancelled before it matched anything; false
+  // when it can no longer be cancelled (it completes as usual).
+  virtual absl::StatusOr<bool> Cancel() = 0;
+  // Whether completing it leaves an object to take (a successful receive).
+  virtual bool HoldsObject() const = 0;
+  // Final once Test returned true or Wait returned.
+  const Status& status() const { return status_; }
+
+ protected:
+  Status status_;
+};
+
+// A posted send. Destroying it before completion waits for completion: the
+// object may be borrowed, and its parts must not go while MPI reads them.
+class SendState final : public RequestState {
+ public:
+  // Posts `frame`, whose buffers view the object `owner` keeps alive
+  // (nullptr when the caller keeps the object alive).
+  static absl::StatusOr<std::unique_ptr<SendState>> Start(
+      std::shared_ptr<Transport> transport, std::shared_ptr<const void> owner,
+      Frame frame, int destination, int tag, SendMode mode);
+  ~SendState() override;
+
+  absl::StatusOr<bool> Test() override;
+  absl::Status Wait() override;
+  // Sends are never cancelled: a part cancelled after its envelope matched
+  // would leave the receiver waiting (and MPI 4 deprecates cancelling
+  // sends). Returns false.
+  absl::StatusOr<bool> Cancel() override { return false; }
+  bool HoldsObject() const override { return false; }
+
+ private:
+  SendState() = default;
+  absl::Status Finish(absl::Status status);
+
+  std::shared_ptr<Transport> transport_;
+  std::shared_ptr<const void> owner_;
+  Frame frame_;
+  std::unique_ptr<PendingOperation> operation_;
+  bool done_ = false;
+  absl::Status error_;
+};
+
+// The receive of one object; the derived ReceiveState<T> holds the object.
+class ObjectReceiveState : public RequestState {
+ public:
+  absl::StatusOr<bool> Test() override;
+  absl::Status Wait() override;
+  absl::StatusOr<bool> Cancel() override;
+  bool HoldsObject() const override {
+    return done_ && error_.ok() && !cancelled_;
+  }
+
+ protected:
+  ObjectReceiveState(std::shared_ptr<Transport> transport,
+                     const DecodeOptions& options)
+      : transport_(std::move(transport)), options_(options) {}
+  // Waits for an envelope from a posted receive (irecv).
+  void Await(std::unique_ptr<PendingReceive> posted);
+  // Starts receiving a matched object's parts at once (Message::irecv).
+  absl::Status StartFrom(std::unique_ptr<ReceivedObject> object);
+  // Settles everything in flight: cancels or drains an envelope receive,
+  // waits for parts landing in the object. Derived destructors call it
+  // before their object goes.
+  void Abandon();
+  virtual DecodeTarget& target() = 0;
+
+ private:
+  absl::Status Begin();
+  absl::Status Fail(absl::Status status);
+
+  std::shared_ptr<Transport> transport_;
+  const DecodeOptions options_;
+  std::unique_ptr<PendingReceive> posted_;
+  std::unique_ptr<ReceivedObject> object_;
+  std::unique_ptr<PendingOperation> rest_;
+  bool done_ = false;
+  bool cancelled_ = false;
+  absl::Status error_;
+};
+
+template <typename T>
+class ReceiveState final : public ObjectReceiveState {
+ public:
+  static std::unique_ptr<ReceiveState> Posted(
+      std::shared_ptr<Transport> transport, const DecodeOptions& options,
+      std::unique_ptr<PendingReceive> posted) {
+    std::unique_ptr<ReceiveState> state(
+        new ReceiveState(std::move(transport), options));
+    state->Await(std::move(posted));
+    return state;
+  }
+  static absl::StatusOr<std::unique_ptr<ReceiveState>> Matched(
+      std::shared_ptr<Transport> transport, const DecodeOptions& options,
+      std::unique_ptr<ReceivedObject> object) {
+    std::unique_ptr<ReceiveState> state(
+        new ReceiveState(std::move(transport), options));
+    absl::Status status = state->StartFrom(std::move(object));
+    if (!status.ok()) return status;
+    return state;
+  }
+  ~ReceiveState() override { Abandon(); }
+
+  // The received object (a value-initialized T from MPI_PROC_NULL).
+  T& value() { return value_; }
+
+ private:
+  ReceiveState(std::shared_ptr<Transport> transport,
+               const DecodeOptions& options)
+      : ObjectReceiveState(std::move(transport), options), target_(value_) {}
+  DecodeTarget& target() override { return target_; }
+
+  T value_{};
+  ObjectTarget<T> target_;
+};
+
+// The pieces of `frame`: header, in-band bytes, then every buffer.
+std::vector<ConstPiece> FramePieces(const Frame& frame);
+
+}  // namespace pkl5::comm_internal
+
+#endif  // PKL5_COMM_INTERNAL_REQUEST_STATE_H_

@@ -1,0 +1,41 @@
+// An intracommunicator (mpi4py.util.pkl5.Intracomm): one group whose ranks
+// exchange objects.
+#ifndef PKL5_COMM_INTRACOMM_H_
+#define PKL5_COMM_INTRACOMM_H_
+
+#include <mpi.h>
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "comm/comm.h"
+#include "comm/options.h"
+#include "transport/transport.h"
+
+namespace pkl5 {
+
+class Intracomm : public Comm {
+ public:
+  Intracomm() = default;
+
+  // Wraps `comm`. Collective over `comm`: it duplicates it once for the
+  // private channel that carries large parts (as MPI_Comm_dup, every rank
+  // must call it, in the same order as other collectives). Sets
+  // MPI_ERRORS_RETURN on `comm`, so MPI errors come back as statuses. Does
+  // not take ownership: `comm` must outlive the Intracomm and everything
+  // made from it. kInvalidArgument on an intercommunicator.
+  static absl::StatusOr<Intracomm> Create(MPI_Comm comm,
+                                          const CommOptions& options = {});
+  // A communicator over any transport, e.g. LoopbackWorld's for tests
+  // without MPI. CommOptions::transport is not used (the transport has its
+  // own).
+  static absl::StatusOr<Intracomm> Create(std::shared_ptr<Transport> transport,
+                                          const CommOptions& options = {});
+
+ private:
+  using Comm::Comm;
+};
+
+}  // namespace pkl5
+
+#endif  // PKL5_COMM_INTRACOMM_H_
