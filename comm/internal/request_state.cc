@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
 }
 
 SendState::~SendState() {
-  if (!done_) (void)operation_->Wait();
+  if (!done_ && operation_ != nullptr) (void)operation_->Wait();
 }
 
 absl::Status SendState::Finish(absl::Status status) {
