@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "comm/comm.h"
 #include "serialization/serialization.h"
 
 namespace pkl5::testing {
@@ -64,6 +65,20 @@ inline auto TestObjects() {
       std::vector<double>(), std::vector<double>(100000, 1.5),
       MakeRecord(3, 5000));
 }
+
+// What a thread stress run saw: objects that failed or arrived corrupt or
+// twice, and how many distinct objects arrived.
+struct StressResult {
+  int bad = 0;
+  size_t distinct = 0;
+};
+
+// `threads` threads each send `objects` objects of 0 to ~40 KiB to `peer`
+// and receive as many from it, all on one tag, by turns with recv, irecv
+// and mprobe. Each object names its sending thread and index and carries a
+// payload derived from them, so corruption, loss and duplication show.
+// Both sides must call it with the same arguments.
+StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects);
 
 // Calls `check(object)` for every test object.
 template <typename Check>

@@ -274,50 +274,11 @@ TEST(LoopbackCommTest, TestallWaitallAndGetStatusAllOverMixedRequests) {
 // Four threads per rank send and receive on one communicator, to and from
 // the same peer with the same tag: every object arrives once, intact.
 TEST(LoopbackCommTest, FourThreadsShareOneCommunicator) {
-  constexpr int kThreads = 4;
-  constexpr int kObjects = 300;
   RunRanks(2, WithThreshold(1024), [](Intracomm& comm, LoopbackWorld&) {
-    const int peer = 1 - comm.rank();
-    std::mutex mutex;
-    std::set<std::pair<int32_t, int32_t>> seen;
-    std::atomic<int> bad{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        for (int i = 0; i < kObjects; ++i) {
-          // (thread, index, payload of a size that varies from 0 to ~40 KiB)
-          const size_t length =
-              static_cast<size_t>((i * 7919 + t * 131) % 5000);
-          std::vector<int64_t> payload(length);
-          for (size_t k = 0; k < length; ++k)
-            payload[k] = t * 1000003 + i + static_cast<int64_t>(k);
-          std::tuple<int32_t, int32_t, std::vector<int64_t>> object(t, i,
-                                                                    payload);
-          if (!comm.send(object, peer, 9).ok()) ++bad;
-          absl::StatusOr<std::tuple<int32_t, int32_t, std::vector<int64_t>>>
-              got =
-                  comm.recv<std::tuple<int32_t, int32_t, std::vector<int64_t>>>(
-                      peer, 9);
-          if (!got.ok()) {
-            ++bad;
-            continue;
-          }
-          const auto& [gt, gi, gp] = *got;
-          const size_t expected_length =
-              static_cast<size_t>((gi * 7919 + gt * 131) % 5000);
-          bool intact = gp.size() == expected_length;
-          for (size_t k = 0; intact && k < gp.size(); ++k) {
-            intact = gp[k] == gt * 1000003 + gi + static_cast<int64_t>(k);
-          }
-          if (!intact) ++bad;
-          std::lock_guard<std::mutex> lock(mutex);
-          if (!seen.insert({gt, gi}).second) ++bad;
-        }
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
-    EXPECT_EQ(bad.load(), 0);
-    EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kObjects));
+    const testing::StressResult result =
+        testing::RunThreadStress(comm, 1 - comm.rank(), 4, 300);
+    EXPECT_EQ(result.bad, 0);
+    EXPECT_EQ(result.distinct, 4u * 300u);
   });
 }
 

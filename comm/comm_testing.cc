@@ -1,0 +1,77 @@
+#include "comm/comm_testing.h"
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace pkl5::testing {
+namespace {
+
+using StressObject = std::tuple<int32_t, int32_t, std::vector<int64_t>>;
+
+size_t PayloadLength(int32_t thread, int32_t index) {
+  return static_cast<size_t>((index * 7919 + thread * 131) % 5000);
+}
+int64_t PayloadValue(int32_t thread, int32_t index, size_t k) {
+  return int64_t{thread} * 1000003 + index + static_cast<int64_t>(k);
+}
+
+absl::StatusOr<StressObject> ReceiveOne(Comm& comm, int peer, int turn) {
+  switch (turn % 3) {
+    case 0:
+      return comm.recv<StressObject>(peer, 9);
+    case 1: {
+      absl::StatusOr<RecvRequest<StressObject>> request =
+          comm.irecv<StressObject>(peer, 9);
+      if (!request.ok()) return request.status();
+      return request->wait();
+    }
+    default: {
+      absl::StatusOr<Message> message = comm.mprobe(peer, 9);
+      if (!message.ok()) return message.status();
+      return message->recv<StressObject>();
+    }
+  }
+}
+
+}  // namespace
+
+StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects) {
+  std::mutex mutex;
+  std::set<std::pair<int32_t, int32_t>> seen;
+  std::atomic<int> bad{0};
+  std::vector<std::thread> workers;
+  for (int32_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int32_t i = 0; i < objects; ++i) {
+        std::vector<int64_t> payload(PayloadLength(t, i));
+        for (size_t k = 0; k < payload.size(); ++k) {
+          payload[k] = PayloadValue(t, i, k);
+        }
+        absl::StatusOr<Request> sent =
+            comm.isend(StressObject(t, i, std::move(payload)), peer, 9);
+        if (!sent.ok()) {
+          ++bad;
+          continue;
+        }
+        absl::StatusOr<StressObject> received = ReceiveOne(comm, peer, i);
+        if (!sent->wait().ok() || !received.ok()) {
+          ++bad;
+          continue;
+        }
+        const auto& [thread, index, values] = *received;
+        bool intact = values.size() == PayloadLength(thread, index);
+        for (size_t k = 0; intact && k < values.size(); ++k) {
+          intact = values[k] == PayloadValue(thread, index, k);
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!intact || !seen.insert({thread, index}).second) ++bad;
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  return StressResult{bad.load(), seen.size()};
+}
+
+}  // namespace pkl5::testing

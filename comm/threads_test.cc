@@ -1,0 +1,30 @@
+// Four threads per rank send and receive 10,000 objects of mixed sizes on
+// one communicator, to and from the same peer with the same tag, under
+// MPI_THREAD_MULTIPLE: every object arrives once and intact.
+#include <mpi.h>
+
+#include "comm/comm_testing.h"
+#include "comm/intracomm.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace pkl5 {
+namespace {
+
+using ::pkl5::testing::IsOk;
+
+TEST(ThreadsTest, FourThreadsShareOneCommunicator) {
+  int provided = 0;
+  MPI_Query_thread(&provided);
+  ASSERT_EQ(provided, MPI_THREAD_MULTIPLE);
+  absl::StatusOr<Intracomm> comm = Intracomm::Create(MPI_COMM_WORLD);
+  ASSERT_THAT(comm, IsOk());
+  ASSERT_EQ(comm->size(), 2);
+  const testing::StressResult result =
+      testing::RunThreadStress(*comm, 1 - comm->rank(), 4, 2500);
+  EXPECT_EQ(result.bad, 0);
+  EXPECT_EQ(result.distinct, 4u * 2500u);
+}
+
+}  // namespace
+}  // namespace pkl5
