@@ -37,18 +37,33 @@ const CommOptions& Comm::options() const {
   return state_ == nullptr ? *kDefaults : state_->options;
 }
 
-absl::Status Comm::SendFrame(comm_internal::CommState& state,
-                             const Frame& frame, int dest, int tag,
-                             SendMode mode) {
+absl::Status Comm::SendFrame(Frame frame, int dest, int tag, SendMode mode) {
+  if (state_->progress.AnyBesides(nullptr)) {
+    // A blocking MPI send could wait for a peer that waits for the parts of
+    // one of this rank's posted receives: send nonblocking and advance them.
+    PKL5_ASSIGN_OR_RETURN(
+        std::unique_ptr<comm_internal::SendState> send,
+        comm_internal::SendState::Start(state_, nullptr, std::move(frame), dest,
+                                        tag, mode));
+    return send->Wait();
+  }
   std::vector<ConstPiece> pieces;
   if (dest != MPI_PROC_NULL) pieces = comm_internal::FramePieces(frame);
-  return state.transport->Send(pieces, dest, tag, mode);
+  return state_->transport->Send(pieces, dest, tag, mode);
 }
 
 absl::StatusOr<Message> Comm::mprobe(int source, int tag, Status* status) {
   PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
-  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<ReceivedObject> object,
-                        state->transport->Probe(source, tag));
+  std::unique_ptr<ReceivedObject> object;
+  // Blocking in MPI_Mprobe could wait for a peer that waits for the parts
+  // of one of this rank's posted receives: poll and advance them instead.
+  while (object == nullptr && state->progress.AnyBesides(nullptr)) {
+    PKL5_ASSIGN_OR_RETURN(object, state->transport->TryProbe(source, tag));
+    if (object == nullptr) state->progress.Advance(nullptr);
+  }
+  if (object == nullptr) {
+    PKL5_ASSIGN_OR_RETURN(object, state->transport->Probe(source, tag));
+  }
   if (status != nullptr) *status = comm_internal::StatusOf(*object);
   return Message(state_, std::move(object));
 }
@@ -74,8 +89,17 @@ absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status) {
 absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status,
                                   bool block) {
   PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
-  PKL5_ASSIGN_OR_RETURN(const std::optional<ProbedEnvelope> found,
-                        state->transport->PeekEnvelope(source, tag, block));
+  std::optional<ProbedEnvelope> found;
+  while (block && state->progress.AnyBesides(nullptr)) {  // as in mprobe
+    PKL5_ASSIGN_OR_RETURN(found,
+                          state->transport->PeekEnvelope(source, tag, false));
+    if (found.has_value()) break;
+    state->progress.Advance(nullptr);
+  }
+  if (!found.has_value()) {
+    PKL5_ASSIGN_OR_RETURN(found,
+                          state->transport->PeekEnvelope(source, tag, block));
+  }
   if (!found.has_value()) return false;
   if (status != nullptr) {
     *status = Status();

@@ -141,8 +141,8 @@ class Comm {
     PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
     PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingReceive> posted,
                           state->transport->StartReceive(source, tag));
-    return RecvRequest<T>(comm_internal::ReceiveState<T>::Posted(
-        state->transport, state->options.decode, std::move(posted)));
+    return RecvRequest<T>(
+        comm_internal::ReceiveState<T>::Posted(state_, std::move(posted)));
   }
 
   // Sends `send_object` to `dest` and receives a `R` from `source`; the
@@ -192,14 +192,10 @@ class Comm {
   template <typename T>
   absl::Status Send(const T& object, int dest, int tag, SendMode mode) {
     PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
-    if (dest == MPI_PROC_NULL)
-      return SendFrame(*state, Frame(), dest, tag, mode);
-    return SendFrame(*state, Encode(object, state->options.encode), dest, tag,
-                     mode);
+    if (dest == MPI_PROC_NULL) return SendFrame(Frame(), dest, tag, mode);
+    return SendFrame(Encode(object, state->options.encode), dest, tag, mode);
   }
-  static absl::Status SendFrame(comm_internal::CommState& state,
-                                const Frame& frame, int dest, int tag,
-                                SendMode mode);
+  absl::Status SendFrame(Frame frame, int dest, int tag, SendMode mode);
 
   template <typename T>
   absl::StatusOr<Request> StartSend(T&& object, int dest, int tag,
@@ -220,7 +216,7 @@ class Comm {
     }
     PKL5_ASSIGN_OR_RETURN(
         std::unique_ptr<comm_internal::SendState> send,
-        comm_internal::SendState::Start(state->transport, std::move(owner),
+        comm_internal::SendState::Start(state_, std::move(owner),
                                         std::move(frame), dest, tag, mode));
     return Request(std::move(send));
   }

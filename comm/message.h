@@ -67,8 +67,8 @@ class Message {
     std::unique_ptr<ReceivedObject> matched = std::move(object_);
     if (status != nullptr) *status = comm_internal::StatusOf(*matched);
     comm_internal::ObjectTarget<T> target(object);
-    return comm_internal::ReceiveObject(*matched, target,
-                                        comm_->options.decode);
+    return comm_internal::ReceiveObject(*matched, target, comm_->options.decode,
+                                        comm_->progress);
   }
   // Starts receiving the object: its parts are posted at once, so they flow
   // while the caller works. The message becomes null.
@@ -77,8 +77,7 @@ class Message {
     PKL5_RETURN_IF_ERROR(CheckNotNull());
     PKL5_ASSIGN_OR_RETURN(
         std::unique_ptr<comm_internal::ReceiveState<T>> state,
-        comm_internal::ReceiveState<T>::Matched(
-            comm_->transport, comm_->options.decode, std::move(object_)));
+        comm_internal::ReceiveState<T>::Matched(comm_, std::move(object_)));
     return RecvRequest<T>(std::move(state));
   }
   // Discards the object (see the header comment); the message becomes null.

@@ -309,6 +309,38 @@ TEST_P(P2pTest, IrecvPostedBeforeTheSend) {
   });
 }
 
+// Each rank posts a receive, then blocks in a send of a large object to a
+// peer that does the same: the parts of both objects must flow although
+// nobody tests the receives until the sends returned.
+TEST_P(P2pTest, PostedReceivesProgressWhileBlockedElsewhere) {
+  if (!HasPartner()) return;
+  const std::vector<double> mine(1 << 20, comm().rank());
+  const std::vector<double> theirs(1 << 20, Source());
+  absl::StatusOr<RecvRequest<std::vector<double>>> posted =
+      comm().irecv<std::vector<double>>(Source(), 2);
+  ASSERT_THAT(posted, IsOk());
+  ASSERT_THAT(comm().send(mine, Dest(), 2), IsOk());
+  EXPECT_THAT(posted->wait(), IsOkAndHolds(theirs));
+  // The same with a nonblocking send waited for first.
+  posted = comm().irecv<std::vector<double>>(Source(), 2);
+  ASSERT_THAT(posted, IsOk());
+  absl::StatusOr<Request> sent = comm().issend(mine, Dest(), 2);
+  ASSERT_THAT(sent, IsOk());
+  ASSERT_THAT(sent->wait(), IsOk());
+  EXPECT_THAT(posted->wait(), IsOkAndHolds(theirs));
+  // And with a blocking receive on another tag in between.
+  posted = comm().irecv<std::vector<double>>(Source(), 2);
+  ASSERT_THAT(posted, IsOk());
+  sent = comm().isend(mine, Dest(), 2);
+  ASSERT_THAT(sent, IsOk());
+  absl::StatusOr<Request> small = comm().isend(1, Dest(), 3);
+  ASSERT_THAT(small, IsOk());
+  EXPECT_THAT(comm().recv<int>(Source(), 3), IsOkAndHolds(1));
+  ASSERT_THAT(sent->wait(), IsOk());
+  ASSERT_THAT(small->wait(), IsOk());
+  EXPECT_THAT(posted->wait(), IsOkAndHolds(theirs));
+}
+
 TEST_P(P2pTest, IrecvFromAnySourceAndCancel) {
   // Every rank sends one object to every remote rank; each receives them
   // all through irecv(MPI_ANY_SOURCE) and learns the senders from statuses.

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "comm/internal/receive_progress.h"
 #include "comm/options.h"
 #include "transport/transport.h"
 
@@ -19,6 +20,8 @@ struct CommState {
   // The user's communicator; MPI_COMM_NULL over a non-MPI transport.
   MPI_Comm comm = MPI_COMM_NULL;
   CommOptions options;
+  // Posted receives waiting for their envelopes (receive_progress.h).
+  ReceiveProgress progress;
 };
 
 }  // namespace pkl5::comm_internal

@@ -85,10 +85,14 @@ absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
 }
 
 absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
-                           const DecodeOptions& options) {
+                           const DecodeOptions& options,
+                           ReceiveProgress& progress) {
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingOperation> rest,
                         StartReceiveObject(object, target, options));
-  return rest == nullptr ? absl::OkStatus() : rest->Wait();
+  if (rest == nullptr) return absl::OkStatus();
+  return WaitAdvancing(
+      progress, nullptr, [&] { return rest->Test(); },
+      [&] { return rest->Wait(); });
 }
 
 Status StatusOf(const ReceivedObject& object) {

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "comm/internal/receive_progress.h"
 #include "comm/status.h"
 #include "serialization/serialization.h"
 #include "transport/transport.h"
@@ -59,9 +60,10 @@ class ObjectTarget final : public DecodeTarget {
 absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
     ReceivedObject& object, DecodeTarget& target, const DecodeOptions& options);
 
-// StartReceiveObject, then waits for the buffers.
+// StartReceiveObject, then waits for the buffers, advancing `progress`.
 absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
-                           const DecodeOptions& options);
+                           const DecodeOptions& options,
+                           ReceiveProgress& progress);
 
 // The status of having received `object`.
 Status StatusOf(const ReceivedObject& object);

@@ -18,22 +18,22 @@ std::vector<ConstPiece> FramePieces(const Frame& frame) {
 }
 
 absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
-    std::shared_ptr<Transport> transport, std::shared_ptr<const void> owner,
+    std::shared_ptr<CommState> comm, std::shared_ptr<const void> owner,
     Frame frame, int destination, int tag, SendMode mode) {
   std::unique_ptr<SendState> state(new SendState());
-  state->transport_ = std::move(transport);
+  state->comm_ = std::move(comm);
   state->owner_ = std::move(owner);
   // The pieces point into the frame where the state keeps it.
   state->frame_ = std::move(frame);
   std::vector<ConstPiece> pieces;
   if (destination != MPI_PROC_NULL) pieces = FramePieces(state->frame_);
-  PKL5_ASSIGN_OR_RETURN(state->operation_, state->transport_->StartSend(
+  PKL5_ASSIGN_OR_RETURN(state->operation_, state->comm_->transport->StartSend(
                                                pieces, destination, tag, mode));
   return state;
 }
 
 SendState::~SendState() {
-  if (!done_ && operation_ != nullptr) (void)operation_->Wait();
+  if (!done_ && operation_ != nullptr) (void)Wait();
 }
 
 absl::Status SendState::Finish(absl::Status status) {
@@ -60,11 +60,17 @@ absl::StatusOr<bool> SendState::Test() {
 
 absl::Status SendState::Wait() {
   if (done_) return error_;
-  return Finish(operation_->Wait());
+  PendingOperation& operation = *operation_;
+  return Finish(WaitAdvancing(
+      comm_->progress, nullptr, [&] { return operation.Test(); },
+      [&] { return operation.Wait(); }));
 }
 
 void ObjectReceiveState::Await(std::unique_ptr<PendingReceive> posted) {
+  std::lock_guard<std::mutex> lock(mutex_);
   posted_ = std::move(posted);
+  in_progress_ = true;
+  comm_->progress.Add(this);
 }
 
 absl::Status ObjectReceiveState::StartFrom(
@@ -83,21 +89,53 @@ absl::Status ObjectReceiveState::Fail(absl::Status status) {
 
 absl::Status ObjectReceiveState::Begin() {
   absl::StatusOr<std::unique_ptr<PendingOperation>> rest =
-      StartReceiveObject(*object_, target(), options_);
+      StartReceiveObject(*object_, target(), comm_->options.decode);
   if (!rest.ok()) return Fail(rest.status());
   rest_ = *std::move(rest);
   if (rest_ == nullptr) done_ = true;
   return absl::OkStatus();
 }
 
+bool ObjectReceiveState::HoldsObject() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return done_ && error_.ok() && !cancelled_;
+}
+
+void ObjectReceiveState::LeaveProgressIfArrived() {
+  if (in_progress_ && posted_ == nullptr) {
+    in_progress_ = false;
+    comm_->progress.Remove(this);
+  }
+}
+
+bool ObjectReceiveState::TryAdvance() {
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return true;  // its owner is at it
+  // A failure is kept in error_ for the owner to see.
+  (void)TestLocked();
+  // The caller holds the progress list and removes it when false.
+  if (posted_ == nullptr) in_progress_ = false;
+  return in_progress_;
+}
+
 absl::StatusOr<bool> ObjectReceiveState::Test() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  absl::StatusOr<bool> done = TestLocked();
+  LeaveProgressIfArrived();
+  return done;
+}
+
+absl::StatusOr<bool> ObjectReceiveState::TestLocked() {
   if (done_) {
     PKL5_RETURN_IF_ERROR(error_);
     return true;
   }
   if (posted_ != nullptr) {
     absl::StatusOr<bool> arrived = posted_->Test();
-    if (!arrived.ok()) return Fail(arrived.status());
+    if (!arrived.ok()) {
+      posted_.reset();
+      return Fail(arrived.status());
+    }
     if (!*arrived) return false;
     absl::StatusOr<std::unique_ptr<ReceivedObject>> object =
         posted_->TakeObject();
@@ -115,26 +153,40 @@ absl::StatusOr<bool> ObjectReceiveState::Test() {
 }
 
 absl::Status ObjectReceiveState::Wait() {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (done_) return error_;
   if (posted_ != nullptr) {
-    if (absl::Status status = posted_->Wait(); !status.ok()) {
-      return Fail(status);
+    PendingReceive& posted = *posted_;
+    absl::Status arrived = WaitAdvancing(
+        comm_->progress, this, [&] { return posted.Test(); },
+        [&] { return posted.Wait(); });
+    if (!arrived.ok()) {
+      posted_.reset();
+      LeaveProgressIfArrived();
+      return Fail(arrived);
     }
-    absl::StatusOr<bool> arrived = Test();
-    if (!arrived.ok()) return arrived.status();
+    absl::StatusOr<bool> started = TestLocked();
+    LeaveProgressIfArrived();
+    PKL5_RETURN_IF_ERROR(started.status());
     if (done_) return error_;
   }
-  if (absl::Status status = rest_->Wait(); !status.ok()) return Fail(status);
+  PendingOperation& rest = *rest_;
+  absl::Status landed = WaitAdvancing(
+      comm_->progress, this, [&] { return rest.Test(); },
+      [&] { return rest.Wait(); });
+  if (!landed.ok()) return Fail(landed);
   rest_.reset();
   done_ = true;
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> ObjectReceiveState::Cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (done_ || posted_ == nullptr) return false;
   PKL5_ASSIGN_OR_RETURN(const bool cancelled, posted_->Cancel());
   if (!cancelled) return false;
   posted_.reset();
+  LeaveProgressIfArrived();
   done_ = true;
   cancelled_ = true;
   status_ = Status();
@@ -143,8 +195,10 @@ absl::StatusOr<bool> ObjectReceiveState::Cancel() {
 }
 
 void ObjectReceiveState::Abandon() {
+  std::lock_guard<std::mutex> lock(mutex_);
   // A posted receive cancels itself, or drains what matched it.
   posted_.reset();
+  LeaveProgressIfArrived();
   if (rest_ != nullptr) (void)rest_->Wait();
   rest_.reset();
   if (object_ != nullptr && !object_->complete()) (void)object_->Drain();

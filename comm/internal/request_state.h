@@ -5,11 +5,14 @@
 #define PKL5_COMM_INTERNAL_REQUEST_STATE_H_
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "comm/internal/comm_state.h"
 #include "comm/internal/receive_object.h"
+#include "comm/internal/receive_progress.h"
 #include "comm/status.h"
 #include "serialization/serialization.h"
 #include "transport/transport.h"
@@ -43,7 +46,7 @@ class SendState final : public RequestState {
   // Posts `frame`, whose buffers view the object `owner` keeps alive
   // (nullptr when the caller keeps the object alive).
   static absl::StatusOr<std::unique_ptr<SendState>> Start(
-      std::shared_ptr<Transport> transport, std::shared_ptr<const void> owner,
+      std::shared_ptr<CommState> comm, std::shared_ptr<const void> owner,
       Frame frame, int destination, int tag, SendMode mode);
   ~SendState() override;
 
@@ -59,7 +62,7 @@ class SendState final : public RequestState {
   SendState() = default;
   absl::Status Finish(absl::Status status);
 
-  std::shared_ptr<Transport> transport_;
+  std::shared_ptr<CommState> comm_;
   std::shared_ptr<const void> owner_;
   Frame frame_;
   std::unique_ptr<PendingOperation> operation_;
@@ -68,20 +71,21 @@ class SendState final : public RequestState {
 };
 
 // The receive of one object; the derived ReceiveState<T> holds the object.
-class ObjectReceiveState : public RequestState {
+// Thread-safe: besides its owner, blocking pkl5 calls of other threads may
+// advance it (receive_progress.h).
+class ObjectReceiveState : public RequestState, public Progressable {
  public:
   absl::StatusOr<bool> Test() override;
   absl::Status Wait() override;
   absl::StatusOr<bool> Cancel() override;
-  bool HoldsObject() const override {
-    return done_ && error_.ok() && !cancelled_;
-  }
+  bool HoldsObject() const override;
+  bool TryAdvance() override;
 
  protected:
-  ObjectReceiveState(std::shared_ptr<Transport> transport,
-                     const DecodeOptions& options)
-      : transport_(std::move(transport)), options_(options) {}
-  // Waits for an envelope from a posted receive (irecv).
+  explicit ObjectReceiveState(std::shared_ptr<CommState> comm)
+      : comm_(std::move(comm)) {}
+  // Waits for an envelope from a posted receive (irecv), advanced by
+  // others meanwhile.
   void Await(std::unique_ptr<PendingReceive> posted);
   // Starts receiving a matched object's parts at once (Message::irecv).
   absl::Status StartFrom(std::unique_ptr<ReceivedObject> object);
@@ -94,9 +98,14 @@ class ObjectReceiveState : public RequestState {
  private:
   absl::Status Begin();
   absl::Status Fail(absl::Status status);
+  absl::StatusOr<bool> TestLocked();
+  // Leaves the communicator's progress list once the envelope was seen.
+  void LeaveProgressIfArrived();
 
-  std::shared_ptr<Transport> transport_;
-  const DecodeOptions options_;
+  std::shared_ptr<CommState> comm_;
+  // Guards everything below (and status_).
+  mutable std::mutex mutex_;
+  bool in_progress_ = false;
   std::unique_ptr<PendingReceive> posted_;
   std::unique_ptr<ReceivedObject> object_;
   std::unique_ptr<PendingOperation> rest_;
@@ -109,18 +118,14 @@ template <typename T>
 class ReceiveState final : public ObjectReceiveState {
  public:
   static std::unique_ptr<ReceiveState> Posted(
-      std::shared_ptr<Transport> transport, const DecodeOptions& options,
-      std::unique_ptr<PendingReceive> posted) {
-    std::unique_ptr<ReceiveState> state(
-        new ReceiveState(std::move(transport), options));
+      std::shared_ptr<CommState> comm, std::unique_ptr<PendingReceive> posted) {
+    std::unique_ptr<ReceiveState> state(new ReceiveState(std::move(comm)));
     state->Await(std::move(posted));
     return state;
   }
   static absl::StatusOr<std::unique_ptr<ReceiveState>> Matched(
-      std::shared_ptr<Transport> transport, const DecodeOptions& options,
-      std::unique_ptr<ReceivedObject> object) {
-    std::unique_ptr<ReceiveState> state(
-        new ReceiveState(std::move(transport), options));
+      std::shared_ptr<CommState> comm, std::unique_ptr<ReceivedObject> object) {
+    std::unique_ptr<ReceiveState> state(new ReceiveState(std::move(comm)));
     absl::Status status = state->StartFrom(std::move(object));
     if (!status.ok()) return status;
     return state;
@@ -131,9 +136,8 @@ class ReceiveState final : public ObjectReceiveState {
   T& value() { return value_; }
 
  private:
-  ReceiveState(std::shared_ptr<Transport> transport,
-               const DecodeOptions& options)
-      : ObjectReceiveState(std::move(transport), options), target_(value_) {}
+  explicit ReceiveState(std::shared_ptr<CommState> comm)
+      : ObjectReceiveState(std::move(comm)), target_(value_) {}
   DecodeTarget& target() override { return target_; }
 
   T value_{};

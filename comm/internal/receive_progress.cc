@@ -1,0 +1,50 @@
+#include "comm/internal/receive_progress.h"
+
+#include <algorithm>
+
+#include "testing/status_macros.h"
+
+namespace pkl5::comm_internal {
+
+void ReceiveProgress::Add(Progressable* receive) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_.push_back(receive);
+  count_.store(waiting_.size());
+}
+
+void ReceiveProgress::Remove(Progressable* receive) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), receive),
+                 waiting_.end());
+  count_.store(waiting_.size());
+}
+
+bool ReceiveProgress::AnyBesides(const Progressable* self) const {
+  if (count_.load() == 0) return false;  // the common case, without a lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::any_of(waiting_.begin(), waiting_.end(),
+                     [self](const Progressable* p) { return p != self; });
+}
+
+void ReceiveProgress::Advance(const Progressable* self) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
+                                [self](Progressable* p) {
+                                  return p != self && !p->TryAdvance();
+                                }),
+                 waiting_.end());
+  count_.store(waiting_.size());
+}
+
+absl::Status WaitAdvancing(ReceiveProgress& progress, const Progressable* self,
+                           const std::function<absl::StatusOr<bool>()>& test,
+                           const std::function<absl::Status()>& wait) {
+  while (progress.AnyBesides(self)) {
+    PKL5_ASSIGN_OR_RETURN(const bool done, test());
+    if (done) return absl::OkStatus();
+    progress.Advance(self);
+  }
+  return wait();
+}
+
+}  // namespace pkl5::comm_internal

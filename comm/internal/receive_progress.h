@@ -1,0 +1,57 @@
+// Progress for posted receives (irecv). Such a receive posts the receives
+// of its object's parts only when its envelope has been seen, which MPI
+// cannot do by itself: something in pkl5 must look. Its owner does, in
+// test and wait; and so that a rank blocked elsewhere in pkl5 (a send
+// waiting for its receiver, a blocking receive, a probe) cannot deadlock
+// with a peer waiting for such parts, every blocking pkl5 call on the
+// communicator advances the others while it waits.
+//
+// Without posted receives waiting for their envelope (the common case),
+// blocking calls block in MPI as before, with no polling.
+#ifndef PKL5_COMM_INTERNAL_RECEIVE_PROGRESS_H_
+#define PKL5_COMM_INTERNAL_RECEIVE_PROGRESS_H_
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace pkl5::comm_internal {
+
+class Progressable {
+ public:
+  virtual ~Progressable() = default;
+  // Advances without blocking, unless another thread is busy with it.
+  // Returns false once it needs no more progress from others; it is then
+  // removed.
+  virtual bool TryAdvance() = 0;
+};
+
+class ReceiveProgress {
+ public:
+  void Add(Progressable* receive);
+  // Idempotent.
+  void Remove(Progressable* receive);
+  // Whether any receive other than `self` (may be nullptr) waits.
+  bool AnyBesides(const Progressable* self) const;
+  // Advances every waiting receive but `self`.
+  void Advance(const Progressable* self);
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Progressable*> waiting_;  // guarded by mutex_
+  std::atomic<size_t> count_{0};
+};
+
+// Blocks until `test` reports completion. While other receives wait for
+// progress it polls `test` and advances them; otherwise it calls `wait`.
+absl::Status WaitAdvancing(ReceiveProgress& progress, const Progressable* self,
+                           const std::function<absl::StatusOr<bool>()>& test,
+                           const std::function<absl::Status()>& wait);
+
+}  // namespace pkl5::comm_internal
+
+#endif  // PKL5_COMM_INTERNAL_RECEIVE_PROGRESS_H_
