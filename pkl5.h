@@ -31,11 +31,13 @@
 //   }
 //
 // Every call returns absl::Status or absl::StatusOr. See comm/comm.h for
-// the point-to-point API (mpi4py.util.pkl5's Comm, Request, Message) and
-// serialization/serialization.h for the supported types.
+// the point-to-point API (mpi4py.util.pkl5's Comm, Request, Message),
+// collectives/collectives.h for bcast, gather, scatter, allgather and
+// alltoall, and serialization/serialization.h for the supported types.
 #ifndef PKL5_PKL5_H_
 #define PKL5_PKL5_H_
 
+#include "collectives/collectives.h"
 #include "comm/comm.h"
 #include "comm/intercomm.h"
 #include "comm/intracomm.h"

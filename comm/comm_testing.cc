@@ -74,4 +74,20 @@ StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects) {
   return StressResult{bad.load(), seen.size()};
 }
 
+MPI_Comm HalvesIntercomm(bool* low) {
+  int rank = 0;
+  int size = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const int half = size / 2;
+  *low = rank < half;
+  MPI_Comm local = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, *low ? 0 : 1, 0, &local);
+  MPI_Comm intercomm = MPI_COMM_NULL;
+  MPI_Intercomm_create(local, 0, MPI_COMM_WORLD, *low ? half : 0, 77,
+                       &intercomm);
+  MPI_Comm_free(&local);
+  return intercomm;
+}
+
 }  // namespace pkl5::testing

@@ -4,6 +4,8 @@
 #ifndef PKL5_COMM_COMM_TESTING_H_
 #define PKL5_COMM_COMM_TESTING_H_
 
+#include <mpi.h>
+
 #include <complex>
 #include <cstdint>
 #include <limits>
@@ -79,6 +81,11 @@ struct StressResult {
 // payload derived from them, so corruption, loss and duplication show.
 // Both sides must call it with the same arguments.
 StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects);
+
+// An intercommunicator between the lower and the upper half of
+// MPI_COMM_WORLD (as mpi4py's tests make); `low` says which half this rank
+// is in. Needs at least 2 ranks; the caller frees it.
+MPI_Comm HalvesIntercomm(bool* low);
 
 // Calls `check(object)` for every test object.
 template <typename Check>

@@ -39,11 +39,6 @@ std::string Name(const ::testing::TestParamInfo<Setting>& info) {
          (info.param.threshold == 0 ? "AllOutOfBand" : "DefaultThreshold");
 }
 
-int WorldRank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
 int WorldSize() {
   int size = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -65,14 +60,7 @@ class P2pTest : public ::testing::TestWithParam<Setting> {
       return;
     }
     if (WorldSize() == 1) GTEST_SKIP() << "an intercommunicator needs 2 ranks";
-    // The lower half of the world and the upper half, as mpi4py's tests.
-    const int half = WorldSize() / 2;
-    low_ = WorldRank() < half;
-    MPI_Comm local = MPI_COMM_NULL;
-    MPI_Comm_split(MPI_COMM_WORLD, low_ ? 0 : 1, 0, &local);
-    MPI_Intercomm_create(local, 0, MPI_COMM_WORLD, low_ ? half : 0, 77,
-                         &intercomm_);
-    MPI_Comm_free(&local);
+    intercomm_ = testing::HalvesIntercomm(&low_);
     absl::StatusOr<Intercomm> comm = Intercomm::Create(intercomm_, options);
     ASSERT_THAT(comm, IsOk());
     comm_ = std::make_unique<Intercomm>(*std::move(comm));

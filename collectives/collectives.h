@@ -1,0 +1,191 @@
+// Collectives of objects: bcast, gather, scatter, allgather and alltoall
+// (mpi4py.util.pkl5's, as free functions in the manner of Boost.MPI's
+// `broadcast(comm, value, root)`), on intra- and intercommunicators, for
+// any object the serialization layer supports and of any size.
+//
+//   absl::Status status = pkl5::bcast(comm, grid, /*root=*/0);   // in place
+//   absl::StatusOr<std::vector<Stats>> all = pkl5::gather(comm, mine, 0);
+//   absl::StatusOr<Task> task = pkl5::scatter(comm, tasks, 0);
+//   absl::StatusOr<std::vector<Stats>> everyone = pkl5::allgather(comm, mine);
+//   absl::StatusOr<std::vector<Chunk>> mine = pkl5::alltoall(comm, chunks);
+//
+// How: each object opens with a fixed-size block (its envelope, which holds
+// the whole object when small, or an error), so one native MPI collective
+// (MPI_Bcast, MPI_Gather, ...) moves every block at once; larger parts
+// follow zero-copy, by MPI_Bcast for bcast and point to point for the
+// others, straight into the receivers' objects. Collectives run on a
+// private duplicate of the communicator made by the first collective.
+//
+// Roots follow MPI: on an intracommunicator 0 <= root < size; on an
+// intercommunicator MPI_ROOT at the root, MPI_PROC_NULL at the other ranks
+// of its group, and the root's rank in its group at the ranks of the other
+// group. Ranks that neither send nor receive return at once (OK, empty).
+//
+// Errors: an invalid root is kInvalidArgument on every rank (each checks
+// its own argument; MPI requires them to agree). A sender's failure (a
+// wrong number of objects for scatter or alltoall, an object over
+// DecodeOptions::max_object_bytes) travels in its block, so every rank that
+// receives from it returns the same error instead of waiting. A receiver's
+// own failure (another type than it asked for) is reported by that
+// receiver, after it received and dropped the parts, so the communicator
+// stays usable for the next collective. On an intercommunicator a sender's
+// error reaches the other group (its receivers), not its own group.
+//
+// Every rank must call collectives in the same order, from one thread at a
+// time per communicator, as with MPI.
+#ifndef PKL5_COLLECTIVES_COLLECTIVES_H_
+#define PKL5_COLLECTIVES_COLLECTIVES_H_
+
+#include <deque>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "collectives/internal/engines.h"
+#include "comm/comm.h"
+#include "comm/internal/receive_object.h"
+#include "comm/internal/request_state.h"
+#include "serialization/serialization.h"
+#include "testing/status_macros.h"
+
+namespace pkl5 {
+namespace collectives_internal {
+
+// Objects to receive into, and their decode targets. A deque, not a
+// vector: its elements are real objects even for bool.
+template <typename T>
+class Objects {
+ public:
+  std::vector<comm_internal::DecodeTarget*> Make(size_t count) {
+    objects_.resize(count);
+    targets_.clear();
+    targets_.reserve(count);
+    std::vector<comm_internal::DecodeTarget*> pointers;
+    for (T& object : objects_) {
+      targets_.emplace_back(object);
+      pointers.push_back(&targets_.back());
+    }
+    return pointers;
+  }
+  std::vector<T> Take() && {
+    return std::vector<T>(std::make_move_iterator(objects_.begin()),
+                          std::make_move_iterator(objects_.end()));
+  }
+
+ private:
+  std::deque<T> objects_;
+  std::vector<comm_internal::ObjectTarget<T>> targets_;
+};
+
+// Encodes one object per rank of a group of `count`.
+template <typename T>
+absl::StatusOr<std::vector<std::vector<ConstPiece>>> EncodeAll(
+    const std::vector<T>& objects, size_t count, const EncodeOptions& options,
+    std::vector<Frame>& frames) {
+  if (objects.size() != count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expecting ", count, " objects (one per rank of the ",
+                     "receiving group), got ", objects.size()));
+  }
+  std::vector<std::vector<ConstPiece>> pieces;
+  frames.reserve(count);
+  for (const T& object : objects) {
+    frames.push_back(Encode(object, options));
+    pieces.push_back(comm_internal::FramePieces(frames.back()));
+  }
+  return pieces;
+}
+
+}  // namespace collectives_internal
+
+// Broadcasts `object` from `root` into `object` on every receiving rank,
+// reusing its storage where sizes allow (a vector of the same length is
+// overwritten in place). The root's object is only read.
+template <typename T>
+absl::Status bcast(Comm& comm, T& object, int root = 0) {
+  Frame frame;
+  comm_internal::ObjectTarget<T> target(object);
+  return collectives_internal::Bcast(
+      comm, root,
+      [&] {
+        frame = Encode(object, comm.options().encode);
+        return comm_internal::FramePieces(frame);
+      },
+      target);
+}
+
+// The objects of every rank of the sending group, in rank order, at the
+// root; an empty vector elsewhere.
+template <typename T>
+absl::StatusOr<std::vector<T>> gather(Comm& comm, const T& object,
+                                      int root = 0) {
+  Frame frame;
+  collectives_internal::Objects<T> objects;
+  PKL5_RETURN_IF_ERROR(collectives_internal::Gather(
+      comm, root,
+      [&] {
+        frame = Encode(object, comm.options().encode);
+        return comm_internal::FramePieces(frame);
+      },
+      [&](size_t count) { return objects.Make(count); }));
+  return std::move(objects).Take();
+}
+
+// Object i of the root's `objects` to rank i of the receiving group (the
+// root passes one per rank; other ranks pass nothing); returns this rank's.
+// A value-initialized T where nothing is received.
+template <typename T>
+absl::StatusOr<T> scatter(Comm& comm, const std::vector<T>& objects,
+                          int root = 0) {
+  std::vector<Frame> frames;
+  T object{};
+  comm_internal::ObjectTarget<T> target(object);
+  PKL5_RETURN_IF_ERROR(collectives_internal::Scatter(
+      comm, root,
+      [&](size_t count) {
+        return collectives_internal::EncodeAll(objects, count,
+                                               comm.options().encode, frames);
+      },
+      target));
+  return object;
+}
+
+// Every rank's object, in rank order (on an intercommunicator, the remote
+// group's).
+template <typename T>
+absl::StatusOr<std::vector<T>> allgather(Comm& comm, const T& object) {
+  Frame frame;
+  collectives_internal::Objects<T> objects;
+  PKL5_RETURN_IF_ERROR(collectives_internal::Allgather(
+      comm,
+      [&] {
+        frame = Encode(object, comm.options().encode);
+        return comm_internal::FramePieces(frame);
+      },
+      [&](size_t count) { return objects.Make(count); }));
+  return std::move(objects).Take();
+}
+
+// Object i of `objects` to rank i (one per rank of the remote group on an
+// intercommunicator); returns what every rank sent this one, in rank order.
+template <typename T>
+absl::StatusOr<std::vector<T>> alltoall(Comm& comm,
+                                        const std::vector<T>& objects) {
+  std::vector<Frame> frames;
+  collectives_internal::Objects<T> received;
+  PKL5_RETURN_IF_ERROR(collectives_internal::Alltoall(
+      comm,
+      [&](size_t count) {
+        return collectives_internal::EncodeAll(objects, count,
+                                               comm.options().encode, frames);
+      },
+      [&](size_t count) { return received.Make(count); }));
+  return std::move(received).Take();
+}
+
+}  // namespace pkl5
+
+#endif  // PKL5_COLLECTIVES_COLLECTIVES_H_

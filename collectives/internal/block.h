@@ -1,0 +1,42 @@
+// The fixed-size block that opens every object in a collective. Because it
+// has one size on every rank, native MPI collectives (MPI_Bcast,
+// MPI_Gather, MPI_Scatter, MPI_Allgather, MPI_Alltoall) move the blocks of
+// all objects at once. A block holds either the object's envelope (which
+// carries the whole object when it is small) or an error, so a failure at
+// a sender reaches every receiver instead of leaving it waiting.
+#ifndef PKL5_COLLECTIVES_INTERNAL_BLOCK_H_
+#define PKL5_COLLECTIVES_INTERNAL_BLOCK_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "transport/envelope.h"
+
+namespace pkl5::collectives_internal {
+
+inline constexpr size_t kBlockBytes = kEnvelopeBytes;
+
+// Writes the block of an object made of `pieces` into `block` (kBlockBytes)
+// and returns the parts that must follow it, in order: the piece size
+// table when it did not fit, then every piece that did not fit.
+// `table` keeps the table's bytes alive.
+std::vector<ConstPiece> WriteObjectBlock(absl::Span<const ConstPiece> pieces,
+                                         char* block,
+                                         std::vector<uint64_t>& table);
+
+// Writes a block that carries `error` (not OK) instead of an object.
+void WriteErrorBlock(const absl::Status& error, char* block);
+
+// Reads a block: the envelope of an object (whose inline bytes point into
+// `block`), or the error it carries, or kDataLoss if it is neither.
+absl::StatusOr<EnvelopeInfo> ReadBlock(absl::string_view block);
+
+}  // namespace pkl5::collectives_internal
+
+#endif  // PKL5_COLLECTIVES_INTERNAL_BLOCK_H_

@@ -1,0 +1,40 @@
+// The private context of a communicator's collectives: a duplicate of the
+// user's communicator, so collective traffic never meets point-to-point
+// traffic, and a tag per collective call for the parts sent point to
+// point. It is cached on the user's MPI_Comm as an MPI attribute (MPI 3.1
+// §6.7, the mechanism meant for layered libraries), created by the first
+// collective (which is therefore collective over the communicator, as every
+// collective is) and freed with the communicator.
+#ifndef PKL5_COLLECTIVES_INTERNAL_CONTEXT_H_
+#define PKL5_COLLECTIVES_INTERNAL_CONTEXT_H_
+
+#include <mpi.h>
+
+#include "absl/status/statusor.h"
+
+namespace pkl5::collectives_internal {
+
+class CollectiveContext {
+ public:
+  // The context of `comm`, created on first use.
+  static absl::StatusOr<CollectiveContext*> Of(MPI_Comm comm);
+
+  MPI_Comm comm() const { return comm_; }
+  // The tag of the next collective call. Every rank calls collectives in
+  // the same order (MPI requires it), so every rank gets the same tag.
+  int NextTag();
+
+  ~CollectiveContext();
+
+ private:
+  CollectiveContext(MPI_Comm comm, int tag_bound)
+      : comm_(comm), tag_bound_(tag_bound) {}
+
+  MPI_Comm comm_;
+  const int tag_bound_;
+  int next_tag_ = 0;
+};
+
+}  // namespace pkl5::collectives_internal
+
+#endif  // PKL5_COLLECTIVES_INTERNAL_CONTEXT_H_

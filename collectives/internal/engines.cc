@@ -1,0 +1,370 @@
+#include "collectives/internal/engines.h"
+
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "collectives/internal/block.h"
+#include "collectives/internal/context.h"
+#include "collectives/internal/parts.h"
+#include "collectives/internal/receive_from_block.h"
+#include "comm/intercomm.h"
+#include "testing/mpi_error.h"
+#include "testing/status_macros.h"
+
+namespace pkl5::collectives_internal {
+namespace {
+
+// What every collective needs to know about the communicator.
+struct Group {
+  MPI_Comm comm = MPI_COMM_NULL;  // the private duplicate
+  int tag = 0;
+  int rank = 0;
+  bool inter = false;
+  // The ranks objects come from or go to: the size, or the remote size.
+  int peers = 0;
+  size_t block_bytes = 0;
+  DecodeOptions decode;
+  uint64_t max_object_bytes = 0;
+};
+
+absl::StatusOr<Group> GroupOf(Comm& comm) {
+  if (comm.is_null()) {
+    return absl::FailedPreconditionError("null pkl5 communicator");
+  }
+  if (comm.mpi_comm() == MPI_COMM_NULL) {
+    return absl::UnimplementedError(
+        "pkl5 collectives need a communicator over MPI; this one runs over "
+        "another transport");
+  }
+  PKL5_ASSIGN_OR_RETURN(CollectiveContext * context,
+                        CollectiveContext::Of(comm.mpi_comm()));
+  Group group;
+  group.comm = context->comm();
+  group.tag = context->NextTag();
+  group.rank = comm.rank();
+  group.inter = comm.is_inter();
+  group.peers =
+      group.inter ? static_cast<Intercomm&>(comm).remote_size() : comm.size();
+  group.block_bytes = comm.options().transport.block_bytes;
+  group.decode = comm.options().decode;
+  return group;
+}
+
+// A rooted collective's roles for this rank (MPI 3.1 §5.2.2 for
+// intercommunicators: MPI_ROOT at the root, MPI_PROC_NULL at the rest of
+// its group, the root's remote rank in the other group).
+struct Roles {
+  bool root_side = false;    // the root (or, intra, also itself a member)
+  bool member_side = false;  // a member receiving from / sending to it
+};
+
+absl::StatusOr<Roles> RolesOf(const Comm& comm, int root, int peers) {
+  Roles roles;
+  if (!comm.is_inter()) {
+    if (root < 0 || root >= comm.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid root ", root,
+                                                     ": the communicator has ",
+                                                     comm.size(), " ranks"));
+    }
+    roles.root_side = comm.rank() == root;
+    roles.member_side = true;
+    return roles;
+  }
+  if (root == MPI_ROOT) {
+    roles.root_side = true;
+  } else if (root >= 0 && root < peers) {
+    roles.member_side = true;
+  } else if (root != MPI_PROC_NULL) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid root ", root,
+        " on an intercommunicator: pass MPI_ROOT at the root, MPI_PROC_NULL "
+        "at the other ranks of its group, and the root's rank in its group "
+        "(0..",
+        peers - 1, ") at the ranks of the other group"));
+  }
+  return roles;
+}
+
+// The check every sender makes before anything travels: receivers will
+// reject an object over the cap, so the sender reports it to all of them.
+absl::Status CheckSize(absl::Span<const ConstPiece> pieces,
+                       const DecodeOptions& decode) {
+  uint64_t total = 0;
+  for (const ConstPiece& piece : pieces) total += piece.size;
+  if (total <= decode.max_object_bytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("pkl5 collective: an object of ", total,
+                   " bytes is over DecodeOptions::max_object_bytes (",
+                   decode.max_object_bytes, ")"));
+}
+
+// Writes the block of `pieces` (or of `error`) and returns the parts that
+// follow it.
+std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
+                              const absl::Status& error, char* block,
+                              std::vector<uint64_t>& table) {
+  if (!error.ok()) {
+    WriteErrorBlock(error, block);
+    return {};
+  }
+  return WriteObjectBlock(pieces, block, table);
+}
+
+absl::Status WaitAll(std::vector<MPI_Request>& requests) {
+  return MpiCallStatus(MPI_Waitall(static_cast<int>(requests.size()),
+                                   requests.data(), MPI_STATUSES_IGNORE),
+                       "MPI_Waitall (pkl5 collective)");
+}
+
+absl::Status FromRank(const absl::Status& status, int rank) {
+  return absl::Status(
+      status.code(),
+      absl::StrCat(status.message(), " (object of rank ", rank, ")"));
+}
+
+// Receives object `s` of `blocks` into `target`: from this rank's own
+// parts when `s` is this rank, else from rank `s` on the group's tag.
+absl::Status ReceiveObject(const Group& group, const char* blocks, int s,
+                           bool own, absl::Span<const ConstPiece> own_parts,
+                           comm_internal::DecodeTarget& target) {
+  const absl::string_view block(blocks + static_cast<size_t>(s) * kBlockBytes,
+                                kBlockBytes);
+  absl::Status status;
+  if (own) {
+    LocalSource source(own_parts);
+    status = ReceiveFromBlock(block, target, group.decode, source);
+  } else {
+    RecvSource source(group.comm, s, group.tag, group.block_bytes);
+    status = ReceiveFromBlock(block, target, group.decode, source);
+  }
+  return status.ok() ? status : FromRank(status, s);
+}
+
+}  // namespace
+
+absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
+                   TargetOne& target) {
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root, group.peers));
+  if (!roles.root_side && !roles.member_side) return absl::OkStatus();
+  std::string block(kBlockBytes, '\0');
+  std::vector<uint64_t> table;
+  std::vector<ConstPiece> parts;
+  absl::Status error;
+  if (roles.root_side) {
+    const std::vector<ConstPiece> pieces = encode();
+    error = CheckSize(pieces, group.decode);
+    parts = Block(pieces, error, block.data(), table);
+  }
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Bcast(block.data(), static_cast<int>(kBlockBytes),
+                              MPI_BYTE, root, group.comm),
+                    "MPI_Bcast (pkl5 block)"));
+  if (roles.root_side) {
+    PKL5_RETURN_IF_ERROR(error);
+    return BcastParts(parts, group.comm, root, group.block_bytes);
+  }
+  BcastSource source(group.comm, root, group.block_bytes);
+  return ReceiveFromBlock(block, target, group.decode, source);
+}
+
+absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
+                    const MakeTargets& targets) {
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root, group.peers));
+  // Members send; the root receives (on an intracommunicator it is both).
+  const bool sends = roles.member_side;
+  const bool receives = roles.root_side;
+  std::string block(kBlockBytes, '\0');
+  std::vector<uint64_t> table;
+  std::vector<ConstPiece> parts;
+  absl::Status error;
+  if (sends) {
+    const std::vector<ConstPiece> pieces = encode();
+    error = CheckSize(pieces, group.decode);
+    parts = Block(pieces, error, block.data(), table);
+  }
+  std::string blocks(
+      receives ? static_cast<size_t>(group.peers) * kBlockBytes : 0, '\0');
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Gather(sends ? block.data() : nullptr,
+                 sends ? static_cast<int>(kBlockBytes) : 0, MPI_BYTE,
+                 receives ? blocks.data() : nullptr,
+                 static_cast<int>(kBlockBytes), MPI_BYTE, root, group.comm),
+      "MPI_Gather (pkl5 blocks)"));
+  std::vector<MPI_Request> requests;
+  const bool to_self = !group.inter && receives;
+  if (sends && error.ok() && !to_self) {
+    PKL5_RETURN_IF_ERROR(IsendParts(parts, group.comm, root, group.tag,
+                                    group.block_bytes, requests));
+  }
+  absl::Status first;
+  if (receives) {
+    const std::vector<comm_internal::DecodeTarget*> objects =
+        targets(static_cast<size_t>(group.peers));
+    for (int s = 0; s < group.peers; ++s) {
+      const bool own = to_self && s == group.rank;
+      absl::Status status = ReceiveObject(group, blocks.data(), s, own, parts,
+                                          *objects[static_cast<size_t>(s)]);
+      if (first.ok()) first = status;
+    }
+  }
+  PKL5_RETURN_IF_ERROR(WaitAll(requests));
+  // The first failure in rank order reads the same on every rank that
+  // received it; a sender that failed itself says why.
+  PKL5_RETURN_IF_ERROR(first);
+  return error;
+}
+
+absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
+                     TargetOne& target) {
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root, group.peers));
+  const bool sends = roles.root_side;
+  const bool receives = roles.member_side;
+  const size_t peers = static_cast<size_t>(group.peers);
+  std::string blocks(sends ? peers * kBlockBytes : 0, '\0');
+  std::vector<std::vector<uint64_t>> tables(sends ? peers : 0);
+  std::vector<std::vector<ConstPiece>> parts(sends ? peers : 0);
+  absl::Status error;
+  if (sends) {
+    absl::StatusOr<std::vector<std::vector<ConstPiece>>> objects =
+        encode(peers);
+    error = objects.status();
+    for (size_t i = 0; i < peers; ++i) {
+      if (error.ok()) error = CheckSize((*objects)[i], group.decode);
+    }
+    for (size_t i = 0; i < peers; ++i) {
+      parts[i] = Block(error.ok() ? absl::Span<const ConstPiece>((*objects)[i])
+                                  : absl::Span<const ConstPiece>(),
+                       error, blocks.data() + i * kBlockBytes, tables[i]);
+    }
+  }
+  std::string block(kBlockBytes, '\0');
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Scatter(sends ? blocks.data() : nullptr,
+                                static_cast<int>(kBlockBytes), MPI_BYTE,
+                                receives ? block.data() : nullptr,
+                                receives ? static_cast<int>(kBlockBytes) : 0,
+                                MPI_BYTE, root, group.comm),
+                    "MPI_Scatter (pkl5 blocks)"));
+  std::vector<MPI_Request> requests;
+  const bool to_self = !group.inter && sends;
+  if (sends && error.ok()) {
+    for (int dest = 0; dest < group.peers; ++dest) {
+      if (to_self && dest == group.rank) continue;
+      PKL5_RETURN_IF_ERROR(IsendParts(parts[static_cast<size_t>(dest)],
+                                      group.comm, dest, group.tag,
+                                      group.block_bytes, requests));
+    }
+  }
+  absl::Status received;
+  if (receives) {
+    if (to_self) {
+      LocalSource source(parts[static_cast<size_t>(group.rank)]);
+      received = ReceiveFromBlock(block, target, group.decode, source);
+    } else {
+      RecvSource source(group.comm, root, group.tag, group.block_bytes);
+      received = ReceiveFromBlock(block, target, group.decode, source);
+    }
+  }
+  PKL5_RETURN_IF_ERROR(WaitAll(requests));
+  PKL5_RETURN_IF_ERROR(received);
+  return error;
+}
+
+absl::Status Allgather(Comm& comm, const EncodeOne& encode,
+                       const MakeTargets& targets) {
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  std::string block(kBlockBytes, '\0');
+  std::vector<uint64_t> table;
+  const std::vector<ConstPiece> pieces = encode();
+  const absl::Status error = CheckSize(pieces, group.decode);
+  const std::vector<ConstPiece> parts =
+      Block(pieces, error, block.data(), table);
+  std::string blocks(static_cast<size_t>(group.peers) * kBlockBytes, '\0');
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Allgather(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                    blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                    group.comm),
+      "MPI_Allgather (pkl5 blocks)"));
+  // Every part goes out at once; then the objects are received in rank
+  // order, each straight into its place.
+  std::vector<MPI_Request> requests;
+  if (error.ok()) {
+    for (int dest = 0; dest < group.peers; ++dest) {
+      if (!group.inter && dest == group.rank) continue;
+      PKL5_RETURN_IF_ERROR(IsendParts(parts, group.comm, dest, group.tag,
+                                      group.block_bytes, requests));
+    }
+  }
+  const std::vector<comm_internal::DecodeTarget*> objects =
+      targets(static_cast<size_t>(group.peers));
+  absl::Status first;
+  for (int s = 0; s < group.peers; ++s) {
+    const bool own = !group.inter && s == group.rank;
+    absl::Status status = ReceiveObject(group, blocks.data(), s, own, parts,
+                                        *objects[static_cast<size_t>(s)]);
+    if (first.ok()) first = status;
+  }
+  PKL5_RETURN_IF_ERROR(WaitAll(requests));
+  // The first failure in rank order reads the same on every rank that
+  // received it; a sender that failed itself says why.
+  PKL5_RETURN_IF_ERROR(first);
+  return error;
+}
+
+absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
+                      const MakeTargets& targets) {
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  const size_t peers = static_cast<size_t>(group.peers);
+  absl::StatusOr<std::vector<std::vector<ConstPiece>>> objects = encode(peers);
+  absl::Status error = objects.status();
+  for (size_t i = 0; error.ok() && i < peers; ++i) {
+    error = CheckSize((*objects)[i], group.decode);
+  }
+  std::string send_blocks(peers * kBlockBytes, '\0');
+  std::vector<std::vector<uint64_t>> tables(peers);
+  std::vector<std::vector<ConstPiece>> parts(peers);
+  for (size_t i = 0; i < peers; ++i) {
+    parts[i] = Block(error.ok() ? absl::Span<const ConstPiece>((*objects)[i])
+                                : absl::Span<const ConstPiece>(),
+                     error, send_blocks.data() + i * kBlockBytes, tables[i]);
+  }
+  std::string blocks(peers * kBlockBytes, '\0');
+  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+      MPI_Alltoall(send_blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                   blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                   group.comm),
+      "MPI_Alltoall (pkl5 blocks)"));
+  std::vector<MPI_Request> requests;
+  if (error.ok()) {
+    for (int dest = 0; dest < group.peers; ++dest) {
+      if (!group.inter && dest == group.rank) continue;
+      PKL5_RETURN_IF_ERROR(IsendParts(parts[static_cast<size_t>(dest)],
+                                      group.comm, dest, group.tag,
+                                      group.block_bytes, requests));
+    }
+  }
+  const std::vector<comm_internal::DecodeTarget*> received = targets(peers);
+  absl::Status first;
+  for (int s = 0; s < group.peers; ++s) {
+    const bool own = !group.inter && s == group.rank;
+    absl::Status status = ReceiveObject(
+        group, blocks.data(), s, own,
+        own ? absl::Span<const ConstPiece>(parts[static_cast<size_t>(s)])
+            : absl::Span<const ConstPiece>(),
+        *received[static_cast<size_t>(s)]);
+    if (first.ok()) first = status;
+  }
+  PKL5_RETURN_IF_ERROR(WaitAll(requests));
+  // The first failure in rank order reads the same on every rank that
+  // received it; a sender that failed itself says why.
+  PKL5_RETURN_IF_ERROR(first);
+  return error;
+}
+
+}  // namespace pkl5::collectives_internal
