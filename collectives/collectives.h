@@ -37,7 +37,7 @@
 #define PKL5_COLLECTIVES_COLLECTIVES_H_
 
 #include <deque>
-#include <iterator>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,11 +54,12 @@
 namespace pkl5 {
 namespace collectives_internal {
 
-// Objects to receive into, and their decode targets. A deque, not a
-// vector: its elements are real objects even for bool.
-template <typename T>
-class Objects {
+// Decode targets over the elements of `objects`, resized to `count`
+// (elements already there keep their storage for reuse).
+template <typename T, typename Container>
+class Targets {
  public:
+  explicit Targets(Container& objects) : objects_(objects) {}
   std::vector<comm_internal::DecodeTarget*> Make(size_t count) {
     objects_.resize(count);
     targets_.clear();
@@ -70,15 +71,25 @@ class Objects {
     }
     return pointers;
   }
-  std::vector<T> Take() && {
-    return std::vector<T>(std::make_move_iterator(objects_.begin()),
-                          std::make_move_iterator(objects_.end()));
-  }
 
  private:
-  std::deque<T> objects_;
+  Container& objects_;
   std::vector<comm_internal::ObjectTarget<T>> targets_;
 };
+
+// What the returning forms receive into: a vector, or a deque for bool
+// (whose vector hands out no bool&), converted at the end.
+template <typename T>
+using Received =
+    std::conditional_t<std::is_same_v<T, bool>, std::deque<T>, std::vector<T>>;
+template <typename T>
+std::vector<T> ToVector(std::vector<T> objects) {
+  return objects;
+}
+template <typename T>
+std::vector<T> ToVector(std::deque<T> objects) {
+  return std::vector<T>(objects.begin(), objects.end());
+}
 
 // Encodes one object per rank of a group of `count`.
 template <typename T>
@@ -122,16 +133,22 @@ absl::Status bcast(Comm& comm, T& object, int root = 0) {
 template <typename T>
 absl::StatusOr<std::vector<T>> gather(Comm& comm, const T& object,
                                       int root = 0) {
+  collectives_internal::Received<T> received;
+  PKL5_RETURN_IF_ERROR(gather(comm, object, root, received));
+  return collectives_internal::ToVector(std::move(received));
+}
+// The same into `out` at the root, reusing its elements' storage.
+template <typename T, typename Container>
+absl::Status gather(Comm& comm, const T& object, int root, Container& out) {
   Frame frame;
-  collectives_internal::Objects<T> objects;
-  PKL5_RETURN_IF_ERROR(collectives_internal::Gather(
+  collectives_internal::Targets<T, Container> targets(out);
+  return collectives_internal::Gather(
       comm, root,
       [&] {
         frame = Encode(object, comm.options().encode);
         return comm_internal::FramePieces(frame);
       },
-      [&](size_t count) { return objects.Make(count); }));
-  return std::move(objects).Take();
+      [&](size_t count) { return targets.Make(count); });
 }
 
 // Object i of the root's `objects` to rank i of the receiving group (the
@@ -157,16 +174,23 @@ absl::StatusOr<T> scatter(Comm& comm, const std::vector<T>& objects,
 // group's).
 template <typename T>
 absl::StatusOr<std::vector<T>> allgather(Comm& comm, const T& object) {
+  collectives_internal::Received<T> received;
+  PKL5_RETURN_IF_ERROR(allgather(comm, object, received));
+  return collectives_internal::ToVector(std::move(received));
+}
+// The same into `out`, reusing its elements' storage: repeated allgathers
+// of same-sized objects allocate nothing.
+template <typename T, typename Container>
+absl::Status allgather(Comm& comm, const T& object, Container& out) {
   Frame frame;
-  collectives_internal::Objects<T> objects;
-  PKL5_RETURN_IF_ERROR(collectives_internal::Allgather(
+  collectives_internal::Targets<T, Container> targets(out);
+  return collectives_internal::Allgather(
       comm,
       [&] {
         frame = Encode(object, comm.options().encode);
         return comm_internal::FramePieces(frame);
       },
-      [&](size_t count) { return objects.Make(count); }));
-  return std::move(objects).Take();
+      [&](size_t count) { return targets.Make(count); });
 }
 
 // Object i of `objects` to rank i (one per rank of the remote group on an
@@ -174,16 +198,23 @@ absl::StatusOr<std::vector<T>> allgather(Comm& comm, const T& object) {
 template <typename T>
 absl::StatusOr<std::vector<T>> alltoall(Comm& comm,
                                         const std::vector<T>& objects) {
+  collectives_internal::Received<T> received;
+  PKL5_RETURN_IF_ERROR(alltoall(comm, objects, received));
+  return collectives_internal::ToVector(std::move(received));
+}
+// The same into `out`, reusing its elements' storage.
+template <typename T, typename Container>
+absl::Status alltoall(Comm& comm, const std::vector<T>& objects,
+                      Container& out) {
   std::vector<Frame> frames;
-  collectives_internal::Objects<T> received;
-  PKL5_RETURN_IF_ERROR(collectives_internal::Alltoall(
+  collectives_internal::Targets<T, Container> targets(out);
+  return collectives_internal::Alltoall(
       comm,
       [&](size_t count) {
         return collectives_internal::EncodeAll(objects, count,
                                                comm.options().encode, frames);
       },
-      [&](size_t count) { return received.Make(count); }));
-  return std::move(received).Take();
+      [&](size_t count) { return targets.Make(count); });
 }
 
 }  // namespace pkl5

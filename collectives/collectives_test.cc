@@ -195,6 +195,20 @@ TEST_P(CollectivesTest, AllgatherAndAlltoall) {
               std::string(static_cast<size_t>(5000 + rank()), 'a') +
                   std::to_string(source) + ">" + std::to_string(rank()));
   }
+  // Over a hundred out-of-band buffers: the size table no longer fits the
+  // block and travels as the first part.
+  const std::vector<std::vector<double>> many(120,
+                                              std::vector<double>(600, 0.5));
+  EXPECT_THAT(allgather(comm(), many),
+              IsOkAndHolds(std::vector<std::vector<std::vector<double>>>(
+                  static_cast<size_t>(remote_size()), many)));
+  // Into reused storage.
+  std::vector<std::vector<double>> reused(static_cast<size_t>(remote_size()),
+                                          std::vector<double>(20000, -1.0));
+  const double* first = reused[0].data();
+  ASSERT_THAT(allgather(comm(), std::vector<double>(20000, rank()), reused),
+              IsOk());
+  EXPECT_EQ(reused[0].data(), first);
   absl::StatusOr<std::vector<std::vector<double>>> ranks =
       allgather(comm(), std::vector<double>(20000, rank()));
   ASSERT_THAT(ranks, IsOk());
