@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/mpi_check.h"
 #include "bench/statistics.h"
 #include "collectives/collectives.h"
 #include "comm/intracomm.h"
@@ -27,14 +28,8 @@
 
 namespace {
 
+using ::pkl5::bench::Check;
 using ::pkl5::bench::Median;
-
-void Check(const absl::Status& status) {
-  if (!status.ok()) {
-    std::fprintf(stderr, "%s\n", status.ToString().c_str());
-    MPI_Abort(MPI_COMM_WORLD, 1);
-  }
-}
 
 // Seconds per call of `op`, run `calls` times between barriers.
 double Time(int calls, const std::function<void()>& op) {

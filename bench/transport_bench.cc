@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "bench/mpi_check.h"
 #include "bench/statistics.h"
 #include "serialization/storage.h"
 #include "transport/channel.h"
@@ -30,14 +31,8 @@
 
 namespace {
 
+using ::pkl5::bench::Check;
 using ::pkl5::bench::Median;
-
-void Check(const absl::Status& status) {
-  if (!status.ok()) {
-    std::fprintf(stderr, "%s\n", status.ToString().c_str());
-    MPI_Abort(MPI_COMM_WORLD, 1);
-  }
-}
 
 // One round trip; returns seconds / 2. Beyond INT_MAX bytes raw MPI needs
 // the same derived-datatype trick pkl5 uses, so it gets it.

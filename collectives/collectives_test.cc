@@ -55,34 +55,27 @@ class CollectivesTest : public ::testing::TestWithParam<Setting> {
     CommOptions options;
     options.encode.out_of_band_threshold = GetParam().threshold;
     options.transport.block_bytes = GetParam().block_bytes;
-    if (GetParam().kind == Kind::kIntra) {
-      // A duplicate per test, so each test's first collective makes its
-      // context afresh.
-      MPI_Comm_dup(MPI_COMM_WORLD, &mpi_comm_);
-      absl::StatusOr<Intracomm> comm = Intracomm::Create(mpi_comm_, options);
-      ASSERT_THAT(comm, IsOk());
-      comm_ = std::make_unique<Intracomm>(*std::move(comm));
-      return;
+    if (!intra() && WorldSize() == 1) {
+      GTEST_SKIP() << "an intercommunicator needs 2 ranks";
     }
-    if (WorldSize() == 1) GTEST_SKIP() << "an intercommunicator needs 2 ranks";
-    mpi_comm_ = testing::HalvesIntercomm(&low_);
-    absl::StatusOr<Intercomm> comm = Intercomm::Create(mpi_comm_, options);
-    ASSERT_THAT(comm, IsOk());
-    comm_ = std::make_unique<Intercomm>(*std::move(comm));
+    // A communicator per test, so each test's first collective makes its
+    // context afresh.
+    absl::StatusOr<std::unique_ptr<testing::TestComm>> test =
+        testing::TestComm::Create(!intra(), options);
+    ASSERT_THAT(test, IsOk());
+    test_ = *std::move(test);
+    low_ = test_->low();
   }
   void TearDown() override {
-    comm_.reset();
-    if (mpi_comm_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_comm_);
+    test_.reset();
     MPI_Barrier(MPI_COMM_WORLD);
   }
 
-  Comm& comm() { return *comm_; }
+  Comm& comm() { return test_->comm(); }
   bool intra() const { return GetParam().kind == Kind::kIntra; }
-  int size() { return comm_->size(); }
-  int rank() { return comm_->rank(); }
-  int remote_size() {
-    return intra() ? size() : static_cast<Intercomm&>(*comm_).remote_size();
-  }
+  int size() { return comm().size(); }
+  int rank() { return comm().rank(); }
+  int remote_size() { return test_->peers(); }
 
   // Runs `body(root_argument, receives)` for every root, in the order of
   // mpi4py's intercommunicator tests: the lower group's roots first.
@@ -103,8 +96,7 @@ class CollectivesTest : public ::testing::TestWithParam<Setting> {
     }
   }
 
-  std::unique_ptr<Comm> comm_;
-  MPI_Comm mpi_comm_ = MPI_COMM_NULL;
+  std::unique_ptr<testing::TestComm> test_;
   bool low_ = false;
 };
 

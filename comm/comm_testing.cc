@@ -5,6 +5,9 @@
 #include <set>
 #include <thread>
 
+#include "comm/intercomm.h"
+#include "comm/intracomm.h"
+
 namespace pkl5::testing {
 namespace {
 
@@ -74,20 +77,43 @@ StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects) {
   return StressResult{bad.load(), seen.size()};
 }
 
-MPI_Comm HalvesIntercomm(bool* low) {
+absl::StatusOr<std::unique_ptr<TestComm>> TestComm::Create(
+    bool inter, const CommOptions& options) {
+  std::unique_ptr<TestComm> test(new TestComm());
+  test->inter_ = inter;
   int rank = 0;
   int size = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (!inter) {
+    MPI_Comm_dup(MPI_COMM_WORLD, &test->mpi_comm_);
+    absl::StatusOr<Intracomm> comm =
+        Intracomm::Create(test->mpi_comm_, options);
+    if (!comm.ok()) return comm.status();
+    test->peers_ = comm->size();
+    test->comm_ = std::make_unique<Intracomm>(*std::move(comm));
+    return test;
+  }
+  if (size == 1) {
+    return absl::FailedPreconditionError("an intercommunicator needs 2 ranks");
+  }
   const int half = size / 2;
-  *low = rank < half;
+  test->low_ = rank < half;
   MPI_Comm local = MPI_COMM_NULL;
-  MPI_Comm_split(MPI_COMM_WORLD, *low ? 0 : 1, 0, &local);
-  MPI_Comm intercomm = MPI_COMM_NULL;
-  MPI_Intercomm_create(local, 0, MPI_COMM_WORLD, *low ? half : 0, 77,
-                       &intercomm);
+  MPI_Comm_split(MPI_COMM_WORLD, test->low_ ? 0 : 1, 0, &local);
+  MPI_Intercomm_create(local, 0, MPI_COMM_WORLD, test->low_ ? half : 0, 77,
+                       &test->mpi_comm_);
   MPI_Comm_free(&local);
-  return intercomm;
+  absl::StatusOr<Intercomm> comm = Intercomm::Create(test->mpi_comm_, options);
+  if (!comm.ok()) return comm.status();
+  test->peers_ = comm->remote_size();
+  test->comm_ = std::make_unique<Intercomm>(*std::move(comm));
+  return test;
+}
+
+TestComm::~TestComm() {
+  comm_.reset();
+  if (mpi_comm_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_comm_);
 }
 
 }  // namespace pkl5::testing

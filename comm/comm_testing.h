@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "comm/comm.h"
+#include "comm/options.h"
 #include "serialization/serialization.h"
 
 namespace pkl5::testing {
@@ -82,10 +84,32 @@ struct StressResult {
 // Both sides must call it with the same arguments.
 StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects);
 
-// An intercommunicator between the lower and the upper half of
-// MPI_COMM_WORLD (as mpi4py's tests make); `low` says which half this rank
-// is in. Needs at least 2 ranks; the caller frees it.
-MPI_Comm HalvesIntercomm(bool* low);
+// A pkl5 communicator for an MPI test: an Intracomm over a duplicate of
+// MPI_COMM_WORLD, or an Intercomm between the lower and the upper half of
+// it (as mpi4py's tests make). Owns and frees the MPI communicator.
+class TestComm {
+ public:
+  // kFailedPrecondition for an intercommunicator on one rank.
+  static absl::StatusOr<std::unique_ptr<TestComm>> Create(
+      bool inter, const CommOptions& options);
+  ~TestComm();
+
+  Comm& comm() { return *comm_; }
+  bool inter() const { return inter_; }
+  // Whether this rank is in the lower half (intercommunicators).
+  bool low() const { return low_; }
+  // Ranks objects go to and come from: the size, or the remote size.
+  int peers() const { return peers_; }
+
+ private:
+  TestComm() = default;
+
+  MPI_Comm mpi_comm_ = MPI_COMM_NULL;
+  std::unique_ptr<Comm> comm_;
+  bool inter_ = false;
+  bool low_ = false;
+  int peers_ = 0;
+};
 
 // Calls `check(object)` for every test object.
 template <typename Check>

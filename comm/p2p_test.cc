@@ -52,48 +52,39 @@ class P2pTest : public ::testing::TestWithParam<Setting> {
     CommOptions options;
     options.encode.out_of_band_threshold = GetParam().threshold;
     options.transport.buffered_send_capacity = 16 << 20;
-    if (GetParam().kind == Kind::kIntra) {
-      absl::StatusOr<Intracomm> comm =
-          Intracomm::Create(MPI_COMM_WORLD, options);
-      ASSERT_THAT(comm, IsOk());
-      comm_ = std::make_unique<Intracomm>(*std::move(comm));
-      return;
+    if (!intra() && WorldSize() == 1) {
+      GTEST_SKIP() << "an intercommunicator needs 2 ranks";
     }
-    if (WorldSize() == 1) GTEST_SKIP() << "an intercommunicator needs 2 ranks";
-    intercomm_ = testing::HalvesIntercomm(&low_);
-    absl::StatusOr<Intercomm> comm = Intercomm::Create(intercomm_, options);
-    ASSERT_THAT(comm, IsOk());
-    comm_ = std::make_unique<Intercomm>(*std::move(comm));
+    absl::StatusOr<std::unique_ptr<testing::TestComm>> test =
+        testing::TestComm::Create(!intra(), options);
+    ASSERT_THAT(test, IsOk());
+    test_ = *std::move(test);
+    low_ = test_->low();
   }
   void TearDown() override {
-    comm_.reset();
-    if (intercomm_ != MPI_COMM_NULL) MPI_Comm_free(&intercomm_);
+    test_.reset();
     MPI_Barrier(MPI_COMM_WORLD);
   }
 
-  Comm& comm() { return *comm_; }
+  Comm& comm() { return test_->comm(); }
   bool intra() const { return GetParam().kind == Kind::kIntra; }
-  int RemoteSize() {
-    return intra() ? comm_->size()
-                   : static_cast<Intercomm&>(*comm_).remote_size();
-  }
+  int RemoteSize() { return test_->peers(); }
   // Whom this rank exchanges with: the next and previous ranks of a ring,
   // or on an intercommunicator the remote rank of the same number (ranks
   // without one sit out).
-  bool HasPartner() { return intra() || comm_->rank() < RemoteSize(); }
+  bool HasPartner() { return intra() || comm().rank() < RemoteSize(); }
   int Dest() {
-    return intra() ? (comm_->rank() + 1) % comm_->size() : comm_->rank();
+    return intra() ? (comm().rank() + 1) % comm().size() : comm().rank();
   }
   int Source() {
-    return intra() ? (comm_->rank() + comm_->size() - 1) % comm_->size()
-                   : comm_->rank();
+    return intra() ? (comm().rank() + comm().size() - 1) % comm().size()
+                   : comm().rank();
   }
   // Who sends first in a blocking exchange: rank 0 of a pipeline, or the
   // lower group.
-  bool First() { return intra() ? comm_->rank() == 0 : low_; }
+  bool First() { return intra() ? comm().rank() == 0 : low_; }
 
-  std::unique_ptr<Comm> comm_;
-  MPI_Comm intercomm_ = MPI_COMM_NULL;
+  std::unique_ptr<testing::TestComm> test_;
   bool low_ = false;
 };
 
@@ -520,7 +511,7 @@ TEST_P(P2pTest, BadInputIsAnErrorAndLosesNothing) {
     for (char& c : foreign) c = static_cast<char>(random());
     MPI_Request raw;
     MPI_Isend(foreign.data(), static_cast<int>(foreign.size()), MPI_BYTE,
-              Dest(), 6, MPI_COMM_WORLD, &raw);
+              Dest(), 6, comm().mpi_comm(), &raw);
     EXPECT_THAT(
         comm().recv<std::string>(Source(), 6),
         StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not a pkl5 message")));
