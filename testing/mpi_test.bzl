@@ -57,3 +57,36 @@ def mpi_cc_test(
         name = name,
         tests = tests,
     )
+
+def mpi_program_test(name, program, np = [1, 2], args = [], tags = [], size = "small", timeout = None):
+    """Runs an existing MPI program (its own `main`) under mpirun as a test.
+
+    Defines one test `<name>_np<N>` per entry of `np` and a test suite
+    `<name>`; the program passes when every rank exits with 0.
+
+    Args:
+      name: the test suite's name.
+      program: label of the cc_binary to run.
+      np: the rank counts to run at.
+      args: arguments for the program on every rank.
+      tags: tags of every generated test; each also gets `mpi`.
+      size: the tests' Bazel size.
+      timeout: the tests' Bazel timeout.
+    """
+    tests = []
+    for ranks in np:
+        test = "%s_np%d" % (name, ranks)
+        native.sh_test(
+            name = test,
+            srcs = ["//testing:mpirun_test.sh"],
+            args = [str(ranks), "$(rootpath %s)" % program] + args,
+            data = [program],
+            tags = tags + ["mpi"],
+            size = size,
+            timeout = timeout,
+        )
+        tests.append(":" + test)
+    native.test_suite(
+        name = name,
+        tests = tests,
+    )
