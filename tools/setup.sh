@@ -19,7 +19,10 @@ packages=(
   # Checks run by .ci/run.
   clang-format
   # Peers the benchmarks measure pkl5 against.
-  libboost-serialization-dev libcereal-dev
+  libboost-serialization-dev libcereal-dev libboost-mpi-dev
+  python3-mpi4py python3-numpy
+  # Plots of the benchmark.
+  gnuplot-nox
 )
 
 missing=()

@@ -1,0 +1,332 @@
+#include "bench/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace pkl5::bench {
+namespace {
+
+constexpr char kRaw[] = "raw MPI";
+constexpr size_t kLarge = size_t{16} << 20;  // "large array" from here
+
+std::string SizeName(size_t bytes) {
+  if (bytes >= (size_t{1} << 30) && bytes % (size_t{1} << 30) == 0) {
+    return absl::StrFormat("%zu GiB", bytes >> 30);
+  }
+  if (bytes >= (size_t{1} << 20) && bytes % (size_t{1} << 20) == 0) {
+    return absl::StrFormat("%zu MiB", bytes >> 20);
+  }
+  if (bytes >= 1024 && bytes % 1024 == 0) {
+    return absl::StrFormat("%zu KiB", bytes >> 10);
+  }
+  return absl::StrFormat("%zu B", bytes);
+}
+
+std::string Time(double seconds) {
+  if (seconds < 1e-3) return absl::StrFormat("%.2f us", seconds * 1e6);
+  if (seconds < 1) return absl::StrFormat("%.2f ms", seconds * 1e3);
+  return absl::StrFormat("%.2f s", seconds);
+}
+
+const Summary* Find(const std::map<std::string, Summary>& contenders,
+                    const std::string& name) {
+  auto found = contenders.find(name);
+  return found == contenders.end() ? nullptr : &found->second;
+}
+
+// "1.02x ±3%": `of`'s median over `to`'s.
+std::string Ratio(const Summary* of, const Summary* to) {
+  if (of == nullptr || to == nullptr || to->median <= 0) return "n/a";
+  return absl::StrFormat("%.2fx ±%.0f%%", of->median / to->median,
+                         of->SpreadPercent());
+}
+
+std::optional<double> RatioValue(const Summary* of, const Summary* to) {
+  if (of == nullptr || to == nullptr || to->median <= 0) return std::nullopt;
+  return of->median / to->median;
+}
+
+std::string Row(const std::vector<std::string>& cells) {
+  return absl::StrCat("| ", absl::StrJoin(cells, " | "), " |\n");
+}
+
+std::string Header(const std::vector<std::string>& cells) {
+  std::string separator = "|";
+  for (size_t i = 0; i < cells.size(); ++i) separator += "---|";
+  return absl::StrCat(Row(cells), separator, "\n");
+}
+
+// Cases of one section, in order.
+std::vector<std::pair<Case, const std::map<std::string, Summary>*>> Section(
+    const Results& results, const std::string& section) {
+  std::vector<std::pair<Case, const std::map<std::string, Summary>*>> cases;
+  for (const auto& [measured, contenders] : results) {
+    if (measured.section == section) cases.push_back({measured, &contenders});
+  }
+  return cases;
+}
+
+// Collects the targets' verdicts as the tables are made.
+struct Targets {
+  std::optional<double> worst_reused;     // pkl5 time / raw, large arrays
+  std::optional<double> worst_vs_python;  // mpi4py / pkl5 fresh, large
+  std::optional<double> worst_small;      // best pkl5 path / raw, objects
+  std::optional<double> worst_boost;      // Boost / pkl5, composite
+  std::optional<double> worst_memory;     // peak growth / size
+  static void Max(std::optional<double>& worst, std::optional<double> value) {
+    if (value && (!worst || *value > *worst)) worst = value;
+  }
+  static void Min(std::optional<double>& worst, std::optional<double> value) {
+    if (value && (!worst || *value < *worst)) worst = value;
+  }
+};
+
+std::string PointToPoint(const Results& results, Targets& targets) {
+  auto cases = Section(results, "p2p");
+  if (cases.empty()) return "";
+  std::string out =
+      "### Point to point: ping-pong of a byte array, one way\n\n"
+      "Median time of raw MPI (one MPI_Send/MPI_Recv into reused memory) "
+      "and each contender's median time over it (lower is better), "
+      "± the interquartile range over the median. pkl5: `send` + "
+      "`recv_into` (reused storage); raw MPI fresh: MPI_Recv into new "
+      "storage every hop, advised for huge pages as pkl5 does; pkl5 fresh: "
+      "`recv<std::vector>` (new storage every hop); Boost.MPI: `send`/`recv` "
+      "of the `std::vector`; "
+      "mpi4py pkl5: `send`/`recv` of a NumPy array (new storage every "
+      "hop).\n\n";
+  const std::vector<std::string> contenders = {
+      "pkl5", "raw MPI fresh", "pkl5 fresh", "Boost.MPI", "mpi4py pkl5"};
+  std::vector<std::string> header = {"size", "raw MPI", "raw GB/s"};
+  header.insert(header.end(), contenders.begin(), contenders.end());
+  out += Header(header);
+  for (const auto& [measured, by_contender] : cases) {
+    const Summary* raw = Find(*by_contender, kRaw);
+    std::vector<std::string> row = {
+        SizeName(measured.bytes), raw ? Time(raw->median) : "n/a",
+        raw ? absl::StrFormat("%.2f", static_cast<double>(measured.bytes) /
+                                          raw->median / 1e9)
+            : "n/a"};
+    for (const std::string& contender : contenders) {
+      row.push_back(Ratio(Find(*by_contender, contender), raw));
+    }
+    out += Row(row);
+    const Summary* pkl5 = Find(*by_contender, "pkl5");
+    if (measured.bytes >= kLarge) {
+      Targets::Max(targets.worst_reused, RatioValue(pkl5, raw));
+      Targets::Min(targets.worst_vs_python,
+                   RatioValue(Find(*by_contender, "mpi4py pkl5"),
+                              Find(*by_contender, "pkl5 fresh")));
+    }
+  }
+  return out + "\n";
+}
+
+std::string Objects(const Results& results, Targets& targets) {
+  auto cases = Section(results, "objects");
+  if (cases.empty()) return "";
+  std::string out =
+      "### Objects: ping-pong, one way, a new object every hop\n\n"
+      "int, a 10-field struct (80 B), a 17-character string, "
+      "`map<string, vector<double>>` (1000 keys x 100 doubles) and "
+      "`vector<string>` (100k x 14 characters). Raw MPI sends the object's "
+      "bytes (or characters) as one message where they are one run of bytes. "
+      "pkl5: blocking "
+      "`recv` (matched probe); pkl5 irecv: `irecv(...).wait()` (posted "
+      "receive). mpi4py pkl5 sends the Python equivalents (int, 10-tuple, "
+      "str, dict of NumPy arrays, list of str).\n\n";
+  out += Header({"object", "raw MPI", "pkl5", "pkl5 irecv", "Boost.MPI",
+                 "mpi4py pkl5", "pkl5 / raw", "Boost.MPI / pkl5",
+                 "mpi4py / pkl5"});
+  for (const auto& [measured, by_contender] : cases) {
+    const Summary* raw = Find(*by_contender, kRaw);
+    const Summary* pkl5 = Find(*by_contender, "pkl5");
+    const Summary* irecv = Find(*by_contender, "pkl5 irecv");
+    const Summary* boost = Find(*by_contender, "Boost.MPI");
+    const Summary* python = Find(*by_contender, "mpi4py pkl5");
+    auto time = [](const Summary* summary) {
+      return summary ? Time(summary->median) : std::string("n/a");
+    };
+    // The faster of pkl5's two receive paths.
+    const Summary* best = pkl5;
+    if (irecv && (!best || irecv->median < best->median)) best = irecv;
+    out += Row({measured.case_name, time(raw), time(pkl5), time(irecv),
+                time(boost), time(python), Ratio(best, raw), Ratio(boost, best),
+                Ratio(python, best)});
+    if (raw) Targets::Max(targets.worst_small, RatioValue(best, raw));
+    if (measured.bytes >= 4096) {  // composite: map1000, strings100k
+      Targets::Min(targets.worst_boost, RatioValue(boost, best));
+    }
+  }
+  return out + "\n";
+}
+
+std::string Collectives(const Results& results) {
+  auto cases = Section(results, "collectives");
+  if (cases.empty()) return "";
+  std::string out =
+      "### Collectives: a byte array from every rank (allgather) or the "
+      "root (bcast)\n\n"
+      "Median time of raw MPI_Bcast/MPI_Allgather into reused memory and "
+      "each contender's over it. pkl5 broadcasts in place and allgathers "
+      "into reused vectors. Debian's mpi4py is 3.1.4: its pkl5 has bcast; "
+      "its allgather is mpi4py's pickle allgather (pkl5 gained one in "
+      "4.0). 4 ranks on 2 cores are oversubscribed.\n\n";
+  out += Header({"operation", "ranks", "size", "raw MPI", "pkl5", "mpi4py"});
+  for (const auto& [measured, by_contender] : cases) {
+    const Summary* raw = Find(*by_contender, kRaw);
+    const Summary* python = Find(*by_contender, "mpi4py pkl5");
+    std::string python_name = "pkl5";
+    if (python == nullptr) {
+      python = Find(*by_contender, "mpi4py pickle");
+      python_name = "pickle";
+    }
+    out +=
+        Row({measured.case_name, absl::StrCat(measured.ranks),
+             SizeName(measured.bytes), raw ? Time(raw->median) : "n/a",
+             Ratio(Find(*by_contender, "pkl5"), raw),
+             python ? absl::StrCat(Ratio(python, raw), " (", python_name, ")")
+                    : "n/a"});
+  }
+  return out + "\n";
+}
+
+std::string Memory(const Results& results, Targets& targets) {
+  auto cases = Section(results, "memory");
+  if (cases.empty()) return "";
+  std::string out =
+      "### Memory: receiving one array into new storage\n\n"
+      "Growth of the receiving rank's peak resident set (VmHWM) over what "
+      "was resident before the receive, over the array's size.\n\n";
+  out += Header({"array", "pkl5", "mpi4py pkl5"});
+  for (const auto& [measured, by_contender] : cases) {
+    auto growth = [&](const char* contender) -> std::string {
+      const Summary* summary = Find(*by_contender, contender);
+      if (summary == nullptr) return "n/a";
+      return absl::StrFormat(
+          "%.3fx", summary->median / static_cast<double>(measured.bytes));
+    };
+    out +=
+        Row({SizeName(measured.bytes), growth("pkl5"), growth("mpi4py pkl5")});
+    if (const Summary* pkl5 = Find(*by_contender, "pkl5")) {
+      Targets::Max(targets.worst_memory,
+                   pkl5->median / static_cast<double>(measured.bytes));
+    }
+  }
+  return out + "\n";
+}
+
+std::string Verdict(const char* target, std::optional<double> value,
+                    const char* format, bool met) {
+  if (!value) return absl::StrFormat("- %s: not measured\n", target);
+  return absl::StrFormat("- %s: %s — %s\n", target,
+                         absl::StrFormat(format, *value),
+                         met ? "met" : "MISSED");
+}
+
+}  // namespace
+
+std::string FormatReport(const Results& results) {
+  Targets targets;
+  std::string out = PointToPoint(results, targets);
+  out += Objects(results, targets);
+  out += Collectives(results);
+  out += Memory(results, targets);
+  out += "### Targets\n\n";
+  out += Verdict(
+      "large arrays (>= 16 MiB) into reused storage within 5% of raw MPI",
+      targets.worst_reused, "worst %.3fx raw time",
+      targets.worst_reused && *targets.worst_reused <= 1.0 / 0.95);
+  out += Verdict("large arrays into new storage >= 3x mpi4py pkl5",
+                 targets.worst_vs_python, "worst %.1fx faster",
+                 targets.worst_vs_python && *targets.worst_vs_python >= 3);
+  out += Verdict("small objects <= 1.3x raw MPI's single message",
+                 targets.worst_small, "worst %.2fx",
+                 targets.worst_small && *targets.worst_small <= 1.3);
+  out += Verdict("composite objects >= 2x faster than Boost.MPI",
+                 targets.worst_boost, "worst %.2fx",
+                 targets.worst_boost && *targets.worst_boost >= 2);
+  out += Verdict("receiving an array peaks at <= 1.1x its size",
+                 targets.worst_memory, "%.3fx",
+                 targets.worst_memory && *targets.worst_memory <= 1.1);
+  return out;
+}
+
+absl::Status WriteCsv(const Results& results, const std::string& path) {
+  std::ofstream csv(path);
+  if (!csv) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  csv << "section,case,contender,ranks,bytes,median,q1,q3,repetitions\n";
+  for (const auto& [measured, by_contender] : results) {
+    for (const auto& [contender, summary] : by_contender) {
+      csv << absl::StrFormat("%s,%s,%s,%d,%zu,%.9g,%.9g,%.9g,%d\n",
+                             measured.section, measured.case_name, contender,
+                             measured.ranks, measured.bytes, summary.median,
+                             summary.q1, summary.q3, summary.count);
+    }
+  }
+  csv.close();
+  if (!csv) return absl::DataLossError(absl::StrCat("writing ", path));
+  return absl::OkStatus();
+}
+
+absl::Status PlotBandwidth(const Results& results,
+                           const std::string& svg_path) {
+  // One data block per contender: size and GB/s.
+  std::map<std::string, std::vector<std::pair<size_t, double>>> lines;
+  for (const auto& [measured, contenders] : Section(results, "p2p")) {
+    for (const auto& [contender, summary] : *contenders) {
+      lines[contender].push_back(
+          {measured.bytes,
+           static_cast<double>(measured.bytes) / summary.median / 1e9});
+    }
+  }
+  if (lines.empty()) return absl::OkStatus();
+  const std::string data_path = svg_path + ".dat";
+  const std::string script_path = svg_path + ".gp";
+  std::ofstream data(data_path);
+  std::vector<std::string> plots;
+  int index = 0;
+  for (const auto& [contender, points] : lines) {
+    data << "# " << contender << "\n";
+    for (const auto& [bytes, gbps] : points) {
+      data << bytes << " " << gbps << "\n";
+    }
+    data << "\n\n";
+    plots.push_back(
+        absl::StrFormat("'%s' index %d using 1:2 with linespoints title '%s'",
+                        data_path, index++, contender));
+  }
+  data.close();
+  std::ofstream script(script_path);
+  script << "set terminal svg size 900,560 dynamic font 'sans,12'\n"
+         << "set output '" << svg_path << "'\n"
+         << "set title 'Ping-pong bandwidth, one way (2 ranks, shared "
+            "memory)'\n"
+         << "set xlabel 'bytes'\nset ylabel 'GB/s'\n"
+         << "set logscale xy 2\nset format x '%.0s%cB'\n"
+         << "set key top left\nset grid\n"
+         << "plot " << absl::StrJoin(plots, ", \\\n     ") << "\n";
+  script.close();
+  if (!data || !script) {
+    return absl::UnavailableError("cannot write the plot's data or script");
+  }
+  const std::string command = absl::StrCat("gnuplot '", script_path, "' 2>&1");
+  if (std::system(command.c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("gnuplot failed on ", script_path,
+                     " (tools/setup.sh installs gnuplot-nox)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pkl5::bench

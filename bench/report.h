@@ -1,0 +1,25 @@
+// //bench's output: Markdown tables with ratios to raw MPI (printed and
+// written to a file, for the README), a CSV, and a bandwidth plot.
+#ifndef PKL5_BENCH_REPORT_H_
+#define PKL5_BENCH_REPORT_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "bench/samples.h"
+
+namespace pkl5::bench {
+
+// The tables and the targets the issue set, as Markdown.
+std::string FormatReport(const Results& results);
+
+// One row per case and contender: median, quartiles, repetitions.
+absl::Status WriteCsv(const Results& results, const std::string& path);
+
+// Point-to-point bandwidth against size, log axes, one line per contender,
+// drawn by gnuplot into `svg_path` (its data and script are kept beside).
+absl::Status PlotBandwidth(const Results& results, const std::string& svg_path);
+
+}  // namespace pkl5::bench
+
+#endif  // PKL5_BENCH_REPORT_H_

@@ -1,0 +1,55 @@
+#include "bench/samples.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+
+namespace pkl5::bench {
+namespace {
+
+// Linear interpolation between order statistics of sorted `values`.
+double Quantile(const std::vector<double>& values, double q) {
+  const double position = q * static_cast<double>(values.size() - 1);
+  const auto lower = static_cast<size_t>(position);
+  const size_t upper = std::min(lower + 1, values.size() - 1);
+  const double weight = position - static_cast<double>(lower);
+  return values[lower] * (1 - weight) + values[upper] * weight;
+}
+
+}  // namespace
+
+std::optional<Sample> ParseSample(const std::string& line) {
+  std::vector<std::string> fields = absl::StrSplit(line, ',');
+  if (fields.size() != 7 || fields[0] != "sample") return std::nullopt;
+  Sample sample{fields[1], fields[2], fields[3]};
+  if (!absl::SimpleAtoi(fields[4], &sample.ranks) ||
+      !absl::SimpleAtoi(fields[5], &sample.bytes) ||
+      !absl::SimpleAtod(fields[6], &sample.value)) {
+    return std::nullopt;
+  }
+  return sample;
+}
+
+Results Summarize(const std::vector<Sample>& samples) {
+  std::map<Case, std::map<std::string, std::vector<double>>> values;
+  for (const Sample& sample : samples) {
+    values[Case{sample.section, sample.case_name, sample.ranks, sample.bytes}]
+          [sample.contender]
+              .push_back(sample.value);
+  }
+  Results results;
+  for (auto& [measured, by_contender] : values) {
+    for (auto& [contender, repetitions] : by_contender) {
+      std::sort(repetitions.begin(), repetitions.end());
+      results[measured][contender] = Summary{
+          Quantile(repetitions, 0.5), Quantile(repetitions, 0.25),
+          Quantile(repetitions, 0.75), static_cast<int>(repetitions.size())};
+    }
+  }
+  return results;
+}
+
+}  // namespace pkl5::bench
