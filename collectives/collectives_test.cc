@@ -273,7 +273,9 @@ TEST_P(CollectivesTest, ErrorsReachEveryRankAndLoseNothing) {
                                ? std::string("after")
                                : std::string();
     ASSERT_THAT(bcast(comm(), received, root), IsOk());
-    if (member) EXPECT_EQ(received, "after");
+    if (member) {
+      EXPECT_EQ(received, "after");
+    }
   });
 }
 

@@ -117,7 +117,9 @@ TEST_P(P2pTest, BlockingSendsAndRecv) {
         } else {
           absl::StatusOr<T> received = comm().recv<T>(rank - 1, 0);
           ASSERT_THAT(received, IsOkAndHolds(object));
-          if (rank != last) ASSERT_THAT(send(*received, rank + 1), IsOk());
+          if (rank != last) {
+            ASSERT_THAT(send(*received, rank + 1), IsOk());
+          }
         }
       } else if (First()) {
         ASSERT_THAT(send(object, Dest()), IsOk());
