@@ -14,6 +14,9 @@
 #   fires 15 s before Bazel's own TEST_TIMEOUT so the message gets written.
 # - PKL5_MPIRUN overrides the launcher (default: mpirun.openmpi, never the
 #   `mpirun` alternative, which may point at another implementation).
+# - PKL5_MPI_TRANSPORT=tcp forces Open MPI onto TCP over loopback (btl
+#   tcp,self) instead of shared memory, so the network path is exercised
+#   (`bazel test --config=tcp`).
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -44,11 +47,22 @@ fi
 # Open MPI's own leaks at exit are not ours (see .bazelrc's asan config).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
+transport_args=()
+case "${PKL5_MPI_TRANSPORT:-}" in
+  "") ;;
+  tcp) transport_args=(--mca btl tcp,self --mca btl_tcp_if_include lo) ;;
+  *)
+    echo "error: PKL5_MPI_TRANSPORT must be empty or tcp, not" \
+      "'${PKL5_MPI_TRANSPORT}'" >&2
+    exit 2
+    ;;
+esac
+
 status=0
 timeout --kill-after=10 "${timeout_seconds}" \
   "${launcher}" -np "${np}" --oversubscribe --bind-to none \
   --mca mpi_yield_when_idle 1 --mca orte_tmpdir_base "${private_tmp}" \
-  "${program}" "$@" || status=$?
+  "${transport_args[@]}" "${program}" "$@" || status=$?
 
 if [[ ${status} == 124 || ${status} == 137 ]]; then
   echo "error: ${program} on ${np} ranks did not finish within" \

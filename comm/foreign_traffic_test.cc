@@ -1,0 +1,107 @@
+// Raw MPI senders sharing a tag with pkl5: a stream of random-length random
+// bytes interleaved with pkl5 objects. Every foreign message is rejected
+// with a clear error (and consumed), every pkl5 object around them arrives
+// intact, in order.
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "comm/intracomm.h"
+#include "comm/request.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace pkl5 {
+namespace {
+
+using ::pkl5::testing::IsOk;
+using ::pkl5::testing::IsOkAndHolds;
+using ::pkl5::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr int kTag = 21;
+constexpr int kMessages = 300;
+
+// What the i-th message from `sender` is: foreign bytes or a pkl5 object.
+// Both sides derive the same stream from the sender's rank.
+struct Stream {
+  explicit Stream(int sender) : random(static_cast<unsigned>(sender) + 1) {}
+
+  bool NextIsForeign() { return random() % 2 == 0; }
+  // 0 bytes to past the envelope and Open MPI's eager limit.
+  std::vector<char> ForeignBytes() {
+    std::vector<char> bytes(random() % 40000);
+    for (char& c : bytes) c = static_cast<char>(random());
+    return bytes;
+  }
+  // Small (inside the envelope) to out-of-band sizes.
+  std::vector<double> Object(int index) {
+    std::vector<double> values(random() % 3000);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = index + 0.25 * static_cast<double>(i);
+    return values;
+  }
+
+  std::mt19937 random;
+};
+
+TEST(ForeignTrafficTest, RandomRawMessagesAreRejectedAndPkl5ObjectsArrive) {
+  absl::StatusOr<Intracomm> comm = Intracomm::Create(MPI_COMM_WORLD);
+  ASSERT_THAT(comm, IsOk());
+  const int size = comm->size();
+  const int next = (comm->rank() + 1) % size;
+  const int previous = (comm->rank() - 1 + size) % size;
+
+  // Post everything to the next rank at once, foreign and pkl5 alike.
+  Stream outgoing(comm->rank());
+  std::vector<std::vector<char>> foreign;
+  foreign.reserve(kMessages);
+  std::vector<MPI_Request> raw;
+  std::vector<Request> sent;
+  for (int i = 0; i < kMessages; ++i) {
+    if (outgoing.NextIsForeign()) {
+      foreign.push_back(outgoing.ForeignBytes());
+      raw.emplace_back();
+      ASSERT_EQ(MPI_Isend(foreign.back().data(),
+                          static_cast<int>(foreign.back().size()), MPI_BYTE,
+                          next, kTag, comm->mpi_comm(), &raw.back()),
+                MPI_SUCCESS);
+    } else {
+      absl::StatusOr<Request> request =
+          comm->isend(outgoing.Object(i), next, kTag);
+      ASSERT_THAT(request, IsOk());
+      sent.push_back(std::move(*request));
+    }
+  }
+
+  Stream incoming(previous);
+  int rejected = 0;
+  int arrived = 0;
+  for (int i = 0; i < kMessages; ++i) {
+    absl::StatusOr<std::vector<double>> got =
+        comm->recv<std::vector<double>>(previous, kTag);
+    if (incoming.NextIsForeign()) {
+      const size_t bytes = incoming.ForeignBytes().size();
+      EXPECT_THAT(got, StatusIs(absl::StatusCode::kDataLoss,
+                                HasSubstr("not a pkl5 message")))
+          << "message " << i << ": " << bytes << " foreign bytes";
+      ++rejected;
+    } else {
+      EXPECT_THAT(got, IsOkAndHolds(incoming.Object(i))) << "message " << i;
+      ++arrived;
+    }
+  }
+  EXPECT_GT(rejected, kMessages / 4);
+  EXPECT_GT(arrived, kMessages / 4);
+  ASSERT_EQ(MPI_Waitall(static_cast<int>(raw.size()), raw.data(),
+                        MPI_STATUSES_IGNORE),
+            MPI_SUCCESS);
+  EXPECT_THAT(Request::waitall(sent), IsOk());
+}
+
+}  // namespace
+}  // namespace pkl5
