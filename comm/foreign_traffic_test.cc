@@ -42,7 +42,8 @@ struct Stream {
   // Small (inside the envelope) to out-of-band sizes.
   std::vector<double> Object(int index) {
     std::vector<double> values(random() % 3000);
-    for (size_t i = 0; i < values.size(); ++i) values[i] = index + 0.25 * static_cast<double>(i);
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] = index + 0.25 * static_cast<double>(i);
     return values;
   }
 
