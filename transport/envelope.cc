@@ -139,6 +139,11 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
   } else if (info.inline_pieces != 0) {
     return absl::DataLossError(
         "corrupt pkl5 envelope: inline pieces without a size table");
+  } else if (!rest.empty()) {
+    // Found by tools/fuzz.sh: trailing bytes were accepted and ignored.
+    return absl::DataLossError(
+        absl::StrCat("corrupt pkl5 envelope: ", rest.size(),
+                     " bytes after a prefix that announces none"));
   }
   info.inline_bytes = rest;
   return info;

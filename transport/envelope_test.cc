@@ -52,6 +52,10 @@ TEST(EnvelopeTest, AHugeSizeTableGoesFirstOnTheChannel) {
   EXPECT_FALSE(info->size_table_inline);
   EXPECT_EQ(info->piece_count, 1000u);
   EXPECT_EQ(info->ChannelMessages(), 1001u);
+  // Bytes after a prefix without a size table (found by tools/fuzz.sh).
+  EXPECT_THAT(ParseEnvelope(envelope + "x"),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("after a prefix that announces none")));
 }
 
 TEST(EnvelopeTest, ForeignBytesAreDataLoss) {

@@ -1,0 +1,59 @@
+#include "transport/envelope_fuzzer.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "transport/envelope.h"
+
+namespace pkl5 {
+namespace {
+
+[[noreturn]] void Finding(const char* what) {
+  std::fprintf(stderr, "envelope fuzzer: accepted envelope %s\n", what);
+  std::abort();
+}
+
+}  // namespace
+
+int FuzzEnvelope(const uint8_t* data, size_t size) {
+  const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
+  absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(bytes);
+  if (!info.ok()) return 0;  // rejected: all a receiver needs
+  // The inline bytes lie inside the message.
+  if (info->inline_bytes.data() < bytes.data() ||
+      info->inline_bytes.data() + info->inline_bytes.size() >
+          bytes.data() + bytes.size()) {
+    Finding("points outside the message");
+  }
+  if (info->inline_pieces > info->piece_count) {
+    Finding("has more inline pieces than pieces");
+  }
+  if (info->size_table_inline) {
+    // The receiver splits the inline bytes with the table.
+    if (info->piece_sizes.size() != info->piece_count) {
+      Finding("has a size table of the wrong length");
+    }
+    uint64_t inline_size = 0;
+    for (uint32_t i = 0; i < info->inline_pieces; ++i) {
+      inline_size += info->piece_sizes[i];
+    }
+    if (inline_size != info->inline_bytes.size()) {
+      Finding("has inline sizes that do not add up");
+    }
+  } else if (info->inline_pieces != 0 || !info->inline_bytes.empty()) {
+    Finding("has inline bytes without a size table");
+  }
+  if (info->ChannelMessages() > info->piece_count + 1) {
+    Finding("expects more channel messages than pieces");
+  }
+  return 0;
+}
+
+}  // namespace pkl5
+
+// libFuzzer's entry point, for builds with -fsanitize=fuzzer.
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return pkl5::FuzzEnvelope(data, size);
+}

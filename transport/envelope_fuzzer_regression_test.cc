@@ -1,0 +1,93 @@
+// Runs the envelope decoder's fuzz target under `bazel test`: on the
+// checked-in corpus (what tools/fuzz.sh campaigns kept, including any
+// crash they found), on envelopes built from real pieces, and on
+// deterministic mutations of those.
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "transport/envelope.h"
+#include "transport/envelope_fuzzer.h"
+
+namespace pkl5 {
+namespace {
+
+int RunFuzzTarget(const std::string& input) {
+  return FuzzEnvelope(reinterpret_cast<const uint8_t*>(input.data()),
+                      input.size());
+}
+
+std::vector<std::string> Seeds() {
+  const std::string header(40, 'h');
+  const std::string inband = "in-band bytes";
+  const std::string big(9000, 'b');
+  std::vector<std::string> seeds;
+  for (size_t envelope_bytes : {size_t{64}, size_t{4096}}) {
+    for (const std::vector<ConstPiece>& pieces :
+         std::vector<std::vector<ConstPiece>>{
+             {},
+             {{header.data(), header.size()}},
+             {{header.data(), header.size()}, {inband.data(), inband.size()}},
+             {{header.data(), header.size()},
+              {inband.data(), inband.size()},
+              {big.data(), big.size()}}}) {
+      seeds.push_back(BuildEnvelope(pieces, /*channel_tag=*/7, envelope_bytes));
+    }
+  }
+  return seeds;
+}
+
+TEST(EnvelopeFuzzerRegressionTest, CorpusFiles) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  ASSERT_NE(srcdir, nullptr);
+  ASSERT_NE(workspace, nullptr);
+  const std::filesystem::path corpus =
+      std::filesystem::path(srcdir) / workspace / "transport" / "fuzz_corpus";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string input((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    EXPECT_EQ(RunFuzzTarget(input), 0) << entry.path();
+    ++files;
+  }
+  EXPECT_GT(files, 0);
+}
+
+TEST(EnvelopeFuzzerRegressionTest, SeedsParseAndMutationsAreSafe) {
+  std::mt19937_64 random(20261130);
+  const std::vector<std::string> seeds = Seeds();
+  for (const std::string& seed : seeds) {
+    EXPECT_TRUE(ParseEnvelope(seed).ok());
+    EXPECT_EQ(RunFuzzTarget(seed), 0);
+  }
+  for (int iteration = 0; iteration < 20000; ++iteration) {
+    std::string input = seeds[random() % seeds.size()];
+    const int edits = 1 + static_cast<int>(random() % 4);
+    for (int e = 0; e < edits && !input.empty(); ++e) {
+      const size_t at = random() % input.size();
+      switch (random() % 3) {
+        case 0:  // flip a byte
+          input[at] = static_cast<char>(random());
+          break;
+        case 1:  // truncate
+          input.resize(at);
+          break;
+        default:  // grow
+          input.insert(at, 1 + random() % 16, static_cast<char>(random()));
+          break;
+      }
+    }
+    EXPECT_EQ(RunFuzzTarget(input), 0);
+  }
+}
+
+}  // namespace
+}  // namespace pkl5
