@@ -17,7 +17,7 @@ packages=(
   libabsl-dev
   libgtest-dev libgmock-dev
   # Checks run by .ci/run.
-  clang-format
+  clang-format valgrind
   # Peers the benchmarks measure pkl5 against.
   libboost-serialization-dev libcereal-dev libboost-mpi-dev
   python3-mpi4py python3-numpy
