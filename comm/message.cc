@@ -1,6 +1,7 @@
 #include "comm/message.h"
 
 #include "comm/comm.h"
+#include "testing/mpi_error.h"
 
 namespace pkl5 {
 
@@ -13,7 +14,9 @@ Message& Message::operator=(Message&& other) noexcept {
   return *this;
 }
 
-Message::~Message() { (void)free(); }
+Message::~Message() {
+  if (!MpiFinalized()) (void)free();
+}
 
 absl::Status Message::free() {
   std::unique_ptr<ReceivedObject> object = std::move(object_);

@@ -49,4 +49,10 @@ absl::Status MpiCallStatus(int mpi_error_code, absl::string_view call) {
                    " (MPI error code ", mpi_error_code, ")"));
 }
 
+bool MpiFinalized() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  return finalized != 0;
+}
+
 }  // namespace pkl5

@@ -26,6 +26,10 @@ namespace pkl5 {
 [[nodiscard]] absl::Status MpiCallStatus(int mpi_error_code,
                                          absl::string_view call);
 
+// Whether MPI_Finalize has run. Destructors of pkl5 objects that outlive it
+// make no MPI call (any would be erroneous): what was pending is abandoned.
+bool MpiFinalized();
+
 }  // namespace pkl5
 
 #endif  // PKL5_TESTING_MPI_ERROR_H_

@@ -172,7 +172,8 @@ int MPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
 int MPI_Waitall(int count, MPI_Request requests[], MPI_Status statuses[]) {
   const std::vector<MPI_Request> before(requests, requests + count);
   const int result = PMPI_Waitall(count, requests, statuses);
-  for (int i = 0; i < count; ++i) Completed(before[static_cast<size_t>(i)], requests[i]);
+  for (int i = 0; i < count; ++i)
+    Completed(before[static_cast<size_t>(i)], requests[i]);
   return result;
 }
 
@@ -180,7 +181,8 @@ int MPI_Testall(int count, MPI_Request requests[], int* flag,
                 MPI_Status statuses[]) {
   const std::vector<MPI_Request> before(requests, requests + count);
   const int result = PMPI_Testall(count, requests, flag, statuses);
-  for (int i = 0; i < count; ++i) Completed(before[static_cast<size_t>(i)], requests[i]);
+  for (int i = 0; i < count; ++i)
+    Completed(before[static_cast<size_t>(i)], requests[i]);
   return result;
 }
 

@@ -79,9 +79,7 @@ Channel::Channel(MPI_Comm comm, MPI_Comm private_comm,
 }
 
 Channel::~Channel() {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (finalized) return;
+  if (MpiFinalized()) return;
   {
     absl::MutexLock lock(&buffered_mutex_);
     for (BufferedSend& send : buffered_) {

@@ -20,7 +20,7 @@ class PendingPieces : public PendingOperation {
                 std::vector<ByteLayout> layouts)
       : requests_(std::move(requests)), layouts_(std::move(layouts)) {}
   ~PendingPieces() override {
-    if (!requests_.empty()) (void)Wait();
+    if (!requests_.empty() && !MpiFinalized()) (void)Wait();
   }
 
   absl::StatusOr<bool> Test() override {

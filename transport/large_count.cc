@@ -59,7 +59,7 @@ ByteLayout::ByteLayout(ByteLayout&& other) noexcept
 
 ByteLayout& ByteLayout::operator=(ByteLayout&& other) noexcept {
   if (this != &other) {
-    if (is_derived()) MPI_Type_free(&type_);
+    if (is_derived() && !MpiFinalized()) MPI_Type_free(&type_);
     bytes_ = other.bytes_;
     count_ = other.count_;
     type_ = std::exchange(other.type_, MPI_BYTE);
@@ -68,7 +68,7 @@ ByteLayout& ByteLayout::operator=(ByteLayout&& other) noexcept {
 }
 
 ByteLayout::~ByteLayout() {
-  if (is_derived()) MPI_Type_free(&type_);
+  if (is_derived() && !MpiFinalized()) MPI_Type_free(&type_);
 }
 
 absl::Status ByteLayout::CheckReceived(const MPI_Status& status) const {

@@ -102,6 +102,7 @@ absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
 }
 
 EnvelopeReceive::~EnvelopeReceive() {
+  if (MpiFinalized()) return;  // abandoned: no MPI call is allowed now
   if (done_) {
     if (!taken_ && !cancelled_ && !proc_null_ && error_.ok()) {
       absl::StatusOr<IncomingMessage> message = TakeMessage();

@@ -104,7 +104,7 @@ absl::Status SendOperation::PostBuffered(
 }
 
 SendOperation::~SendOperation() {
-  if (!done()) (void)Wait();
+  if (!done() && !MpiFinalized()) (void)Wait();
 }
 
 absl::Status SendOperation::Finish(int code, absl::string_view call) {

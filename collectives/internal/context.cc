@@ -51,9 +51,7 @@ absl::StatusOr<CollectiveContext*> CollectiveContext::Of(MPI_Comm comm) {
 }
 
 CollectiveContext::~CollectiveContext() {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (!finalized) MPI_Comm_free(&comm_);
+  if (!MpiFinalized()) MPI_Comm_free(&comm_);
 }
 
 int CollectiveContext::NextTag() {

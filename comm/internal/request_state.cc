@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "testing/mpi_error.h"
 #include "testing/status_macros.h"
 
 namespace pkl5::comm_internal {
@@ -33,7 +34,7 @@ absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
 }
 
 SendState::~SendState() {
-  if (!done_ && operation_ != nullptr) (void)Wait();
+  if (!done_ && operation_ != nullptr && !MpiFinalized()) (void)Wait();
 }
 
 absl::Status SendState::Finish(absl::Status status) {
