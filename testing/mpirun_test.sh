@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs an MPI program under Open MPI's mpirun for a Bazel test (or by hand).
+# Runs an MPI program under mpirun for a Bazel test (or by hand): Open MPI's
+# by default, MPICH's with PKL5_MPIRUN=mpiexec.mpich (--config=mpich).
 #
 #   testing/mpirun_test.sh NP PROGRAM [ARGS...]
 #
@@ -13,7 +14,8 @@
 #   hanging CI. PKL5_MPI_TEST_TIMEOUT (seconds) overrides it; by default it
 #   fires 15 s before Bazel's own TEST_TIMEOUT so the message gets written.
 # - PKL5_MPIRUN overrides the launcher (default: mpirun.openmpi, never the
-#   `mpirun` alternative, which may point at another implementation).
+#   `mpirun` alternative, which may point at another implementation);
+#   mpiexec.mpich (MPICH's Hydra) is recognised and given its own flags.
 # - PKL5_MPI_TRANSPORT=tcp forces Open MPI onto TCP over loopback (btl
 #   tcp,self) instead of shared memory, so the network path is exercised
 #   (`bazel test --config=tcp`).
@@ -47,22 +49,35 @@ fi
 # Open MPI's own leaks at exit are not ours (see .bazelrc's asan config).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
-transport_args=()
-case "${PKL5_MPI_TRANSPORT:-}" in
-  "") ;;
-  tcp) transport_args=(--mca btl tcp,self --mca btl_tcp_if_include lo) ;;
-  *)
-    echo "error: PKL5_MPI_TRANSPORT must be empty or tcp, not" \
-      "'${PKL5_MPI_TRANSPORT}'" >&2
-    exit 2
-    ;;
-esac
+# Open MPI's mpirun or MPICH's Hydra (mpiexec.mpich) take different flags.
+launcher_version="$("${launcher}" --version 2>&1 || true)"
+if [[ ${launcher_version} == *HYDRA* ]]; then
+  launch=("${launcher}" -n "${np}" -bind-to none)
+  case "${PKL5_MPI_TRANSPORT:-}" in
+    "") ;;
+    tcp) export UCX_TLS=tcp,self ;;
+    *)
+      echo "error: PKL5_MPI_TRANSPORT must be empty or tcp" >&2
+      exit 2
+      ;;
+  esac
+else
+  launch=("${launcher}" -np "${np}" --oversubscribe --bind-to none
+    --mca mpi_yield_when_idle 1 --mca orte_tmpdir_base "${private_tmp}")
+  case "${PKL5_MPI_TRANSPORT:-}" in
+    "") ;;
+    tcp) launch+=(--mca btl tcp,self --mca btl_tcp_if_include lo) ;;
+    *)
+      echo "error: PKL5_MPI_TRANSPORT must be empty or tcp, not" \
+        "'${PKL5_MPI_TRANSPORT}'" >&2
+      exit 2
+      ;;
+  esac
+fi
 
 status=0
 timeout --kill-after=10 "${timeout_seconds}" \
-  "${launcher}" -np "${np}" --oversubscribe --bind-to none \
-  --mca mpi_yield_when_idle 1 --mca orte_tmpdir_base "${private_tmp}" \
-  "${transport_args[@]}" "${program}" "$@" || status=$?
+  "${launch[@]}" "${program}" "$@" || status=$?
 
 if [[ ${status} == 124 || ${status} == 137 ]]; then
   echo "error: ${program} on ${np} ranks did not finish within" \

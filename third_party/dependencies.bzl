@@ -19,7 +19,11 @@ load(
 )
 
 def pkl5_dependencies():
-    """Declares Abseil, GoogleTest, FlatBuffers and Open MPI from /usr."""
+    """Declares Abseil, GoogleTest, FlatBuffers, Open MPI and MPICH from /usr.
+
+    Repositories are fetched only when a build uses them: MPICH only under
+    `--config=mpich` (see //third_party/mpi).
+    """
     system_absl(name = "com_google_absl")
     system_googletest(name = "com_google_googletest")
     system_flatbuffers(name = "com_github_google_flatbuffers")
@@ -30,4 +34,11 @@ def pkl5_dependencies():
         defines = ["OMPI_SKIP_MPICXX=1"],
         include_dir = "/usr/lib/x86_64-linux-gnu/openmpi/include",
         pkg_config_module = "ompi-c",
+    )
+    system_mpi(
+        name = "mpich",
+        # As above, for MPICH's C++ bindings.
+        defines = ["MPICH_SKIP_MPICXX=1"],
+        include_dir = "/usr/include/x86_64-linux-gnu/mpich",
+        pkg_config_module = "mpich",
     )

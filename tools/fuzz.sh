@@ -33,7 +33,7 @@ if ! command -v "${clang}" >/dev/null; then
 fi
 
 output_base="${PKL5_FUZZ_OUTPUT_BASE:-/tmp/pkl5-fuzz-output-base}"
-bazel --output_base="${output_base}" build --config=fuzz \
+bazel --output_base="${output_base}" build --config=fuzz --symlink_prefix=/ \
   --repo_env=CC="${clang}" "${target}" 2>&1 | grep -v "Cannot export local symbol" >&2
 bin_dir="$(bazel --output_base="${output_base}" info --config=fuzz \
   --repo_env=CC="${clang}" bazel-bin 2>/dev/null)"

@@ -13,6 +13,8 @@ packages=(
   bazel-bootstrap g++ pkg-config
   # Dependencies (see WORKSPACE: all come from /usr).
   libopenmpi-dev openmpi-bin
+  # The second MPI implementation (bazel test --config=mpich).
+  libmpich-dev mpich
   libflatbuffers-dev flatbuffers-compiler
   libabsl-dev
   libgtest-dev libgmock-dev
