@@ -46,7 +46,7 @@ status=0
 "${binary}" -max_total_time="${seconds}" -print_final_stats=1 \
   -artifact_prefix="${work}/" -timeout=10 -rss_limit_mb=4096 \
   "${work}/new" "${corpus}" 2>&1 | tee "${work}/log" | grep -E \
-  '^#[0-9]+ +(INITED|DONE|pulse)|stat::|ERROR|SUMMARY' || true
+  '^#[0-9]+[[:space:]]+(INITED|DONE)|stat::|ERROR|SUMMARY' || true
 status=${PIPESTATUS[0]}
 
 # Keep the inputs that add coverage (minimized) and any reproducer.
