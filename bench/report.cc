@@ -12,25 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "bench/size_name.h"
 
 namespace pkl5::bench {
 namespace {
 
 constexpr char kRaw[] = "raw MPI";
 constexpr size_t kLarge = size_t{16} << 20;  // "large array" from here
-
-std::string SizeName(size_t bytes) {
-  if (bytes >= (size_t{1} << 30) && bytes % (size_t{1} << 30) == 0) {
-    return absl::StrFormat("%zu GiB", bytes >> 30);
-  }
-  if (bytes >= (size_t{1} << 20) && bytes % (size_t{1} << 20) == 0) {
-    return absl::StrFormat("%zu MiB", bytes >> 20);
-  }
-  if (bytes >= 1024 && bytes % 1024 == 0) {
-    return absl::StrFormat("%zu KiB", bytes >> 10);
-  }
-  return absl::StrFormat("%zu B", bytes);
-}
 
 std::string Time(double seconds) {
   if (seconds < 1e-3) return absl::StrFormat("%.2f us", seconds * 1e6);

@@ -21,6 +21,7 @@
 
 #include "absl/strings/str_format.h"
 #include "bench/mpi_check.h"
+#include "bench/size_name.h"
 #include "pkl5.h"
 
 namespace pkl5::bench {
@@ -54,19 +55,6 @@ void Progress(const std::string& what) {
   if (WorldRank() != 0) return;
   std::fprintf(stderr, "\r\033[K  %s", what.c_str());
   std::fflush(stderr);
-}
-
-std::string SizeName(size_t bytes) {
-  if (bytes >= (size_t{1} << 30) && bytes % (size_t{1} << 30) == 0) {
-    return absl::StrFormat("%zu GiB", bytes >> 30);
-  }
-  if (bytes >= (size_t{1} << 20) && bytes % (size_t{1} << 20) == 0) {
-    return absl::StrFormat("%zu MiB", bytes >> 20);
-  }
-  if (bytes >= 1024 && bytes % 1024 == 0) {
-    return absl::StrFormat("%zu KiB", bytes >> 10);
-  }
-  return absl::StrFormat("%zu B", bytes);
 }
 
 // A way to move an object one hop: `send(peer)` and `recv(peer)`.

@@ -3,10 +3,6 @@
 // on seeds encoded from real objects, and on a fixed number of
 // deterministic mutations of those seeds.
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <random>
 #include <string>
@@ -15,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "serialization/decode_fuzzer.h"
 #include "serialization/serialization.h"
+#include "testing/fuzz_corpus.h"
 
 namespace pkl5 {
 namespace {
@@ -49,22 +46,12 @@ std::vector<std::string> Seeds() {
 }
 
 TEST(DecodeFuzzerRegressionTest, CorpusFiles) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  ASSERT_NE(srcdir, nullptr);
-  ASSERT_NE(workspace, nullptr);
-  const std::filesystem::path corpus = std::filesystem::path(srcdir) /
-                                       workspace / "serialization" /
-                                       "fuzz_corpus";
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string input((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    EXPECT_EQ(RunFuzzTarget(input), 0) << entry.path();
-    ++files;
+  const auto corpus =
+      ::pkl5::testing::ReadFuzzCorpus("serialization/fuzz_corpus");
+  for (const auto& [path, input] : corpus) {
+    EXPECT_EQ(RunFuzzTarget(input), 0) << path;
   }
-  EXPECT_GT(files, 0);
+  EXPECT_GT(corpus.size(), 0u);
 }
 
 TEST(DecodeFuzzerRegressionTest, SeedsAndTheirMutations) {

@@ -40,22 +40,14 @@ def mpi_cc_test(
         testonly = True,
         **kwargs
     )
-    tests = []
-    for ranks in np:
-        test = "%s_np%d" % (name, ranks)
-        native.sh_test(
-            name = test,
-            srcs = ["//testing:mpirun_test.sh"],
-            args = [str(ranks), "$(rootpath :%s)" % binary] + args,
-            data = [":" + binary],
-            tags = tags + ["mpi"],
-            size = size,
-            timeout = timeout,
-        )
-        tests.append(":" + test)
-    native.test_suite(
+    mpi_program_test(
         name = name,
-        tests = tests,
+        program = ":" + binary,
+        np = np,
+        args = args,
+        tags = tags,
+        size = size,
+        timeout = timeout,
     )
 
 def mpi_program_test(name, program, np = [1, 2], args = [], tags = [], size = "small", timeout = None):

@@ -3,15 +3,12 @@
 // crash they found), on envelopes built from real pieces, and on
 // deterministic mutations of those.
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testing/fuzz_corpus.h"
 #include "transport/envelope.h"
 #include "transport/envelope_fuzzer.h"
 
@@ -44,21 +41,11 @@ std::vector<std::string> Seeds() {
 }
 
 TEST(EnvelopeFuzzerRegressionTest, CorpusFiles) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  ASSERT_NE(srcdir, nullptr);
-  ASSERT_NE(workspace, nullptr);
-  const std::filesystem::path corpus =
-      std::filesystem::path(srcdir) / workspace / "transport" / "fuzz_corpus";
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string input((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    EXPECT_EQ(RunFuzzTarget(input), 0) << entry.path();
-    ++files;
+  const auto corpus = ::pkl5::testing::ReadFuzzCorpus("transport/fuzz_corpus");
+  for (const auto& [path, input] : corpus) {
+    EXPECT_EQ(RunFuzzTarget(input), 0) << path;
   }
-  EXPECT_GT(files, 0);
+  EXPECT_GT(corpus.size(), 0u);
 }
 
 TEST(EnvelopeFuzzerRegressionTest, SeedsParseAndMutationsAreSafe) {
