@@ -281,6 +281,13 @@ absl::Status PlotBandwidth(const Results& results,
   if (lines.empty()) return absl::OkStatus();
   const std::string data_path = svg_path + ".dat";
   const std::string script_path = svg_path + ".gp";
+  // The script names its files relative to its own directory, where
+  // gnuplot runs, so it can be rerun wherever the results are copied.
+  const size_t slash = svg_path.rfind('/');
+  const std::string directory =
+      slash == std::string::npos ? "." : svg_path.substr(0, slash);
+  const std::string svg_name =
+      slash == std::string::npos ? svg_path : svg_path.substr(slash + 1);
   std::ofstream data(data_path);
   std::vector<std::string> plots;
   int index = 0;
@@ -292,23 +299,34 @@ absl::Status PlotBandwidth(const Results& results,
     data << "\n\n";
     plots.push_back(
         absl::StrFormat("'%s' index %d using 1:2 with linespoints title '%s'",
-                        data_path, index++, contender));
+                        svg_name + ".dat", index++, contender));
   }
   data.close();
+  // A tic at every measured size, named as in the tables.
+  std::set<size_t> sizes;
+  for (const auto& [contender, points] : lines) {
+    for (const auto& point : points) sizes.insert(point.first);
+  }
+  std::vector<std::string> tics;
+  for (size_t size : sizes) {
+    tics.push_back(absl::StrFormat("\"%s\" %zu", SizeName(size), size));
+  }
   std::ofstream script(script_path);
   script << "set terminal svg size 900,560 dynamic font 'sans,12'\n"
-         << "set output '" << svg_path << "'\n"
+         << "set output '" << svg_name << "'\n"
          << "set title 'Ping-pong bandwidth, one way (2 ranks, shared "
             "memory)'\n"
          << "set xlabel 'bytes'\nset ylabel 'GB/s'\n"
-         << "set logscale xy 2\nset format x '%.0s%cB'\n"
+         << "set logscale x 2\nset logscale y 10\nset format y '%g'\n"
+         << "set xtics (" << absl::StrJoin(tics, ", ") << ")\n"
          << "set key top left\nset grid\n"
          << "plot " << absl::StrJoin(plots, ", \\\n     ") << "\n";
   script.close();
   if (!data || !script) {
     return absl::UnavailableError("cannot write the plot's data or script");
   }
-  const std::string command = absl::StrCat("gnuplot '", script_path, "' 2>&1");
+  const std::string command =
+      absl::StrCat("cd '", directory, "' && gnuplot '", svg_name, ".gp' 2>&1");
   if (std::system(command.c_str()) != 0) {
     return absl::UnavailableError(
         absl::StrCat("gnuplot failed on ", script_path,
