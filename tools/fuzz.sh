@@ -57,4 +57,5 @@ for artifact in "${work}"/crash-* "${work}"/leak-* "${work}"/timeout-*; do
   echo "fuzz: kept reproducer ${corpus}/$(basename "${artifact}")"
 done
 echo "fuzz: corpus ${corpus}: $(ls "${corpus}" | wc -l) inputs"
+bazel --output_base="${output_base}" shutdown
 exit "${status}"
