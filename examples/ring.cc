@@ -55,9 +55,9 @@ absl::Status Ring(pkl5::Intracomm& comm, size_t elements, bool* ok) {
   const int src = (rank - 1 + size) % size;
 
   double start = MPI_Wtime();
-  // np.full(1024**3, rank): pkl5's helper backs the fresh 4 GiB with huge
-  // pages before the fill touches it (several times faster to fill here,
-  // and faster for MPI to read).
+  // np.full(1024**3, rank): pkl5's helper advises the fresh 4 GiB for huge
+  // pages before the fill first touches it (fewer page faults for the fill
+  // and for MPI's copy out of it).
   Array sobj;
   pkl5::ResizeForOverwrite(sobj, elements);
   std::fill(sobj.begin(), sobj.end(), rank);
