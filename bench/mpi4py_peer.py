@@ -58,7 +58,9 @@ def measure(comm, section, case, nbytes, reps, run, contender=CONTENDER):
 
 def p2p(comm, args):
     for size in args.sizes:
-        array = np.full(size, 7, dtype=np.uint8)
+        # Only rank 0 holds the array: rank 1 echoes what it receives.
+        array = (np.full(size, 7, dtype=np.uint8) if comm.Get_rank() == 0
+                 else None)
         iters = iterations(size)
         measure(comm, "p2p", "array", size, args.reps_for(size),
                 lambda: ping_pong(comm, array, iters))
