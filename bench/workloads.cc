@@ -2,7 +2,7 @@
 
 #include <mpi.h>
 
-#include <boost/mpi/collectives.hpp>
+#include <algorithm>
 #include <boost/mpi/communicator.hpp>
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
@@ -10,11 +10,10 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <optional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
