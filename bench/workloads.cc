@@ -22,12 +22,12 @@
 #include "bench/mpi_check.h"
 #include "bench/size_name.h"
 #include "pkl5.h"
+#include "transport/large_count.h"
 
 namespace pkl5::bench {
 namespace {
 
 constexpr int kTag = 11;
-constexpr size_t kRawBlock = size_t{1} << 20;  // raw sends past INT_MAX
 using Bytes = std::vector<uint8_t>;
 
 int WorldRank() {
@@ -103,27 +103,6 @@ void MeasurePingPong(const char* section, const std::string& case_name,
     }
   }
 }
-
-// Raw MPI of `bytes` contiguous bytes as one message: MPI_BYTE counts
-// while they fit in int, 1 MiB blocks beyond.
-struct RawLayout {
-  MPI_Datatype type = MPI_BYTE;
-  int count = 0;
-  explicit RawLayout(size_t bytes) {
-    if (bytes <= static_cast<size_t>(INT_MAX)) {
-      count = static_cast<int>(bytes);
-      return;
-    }
-    MPI_Type_contiguous(static_cast<int>(kRawBlock), MPI_BYTE, &type);
-    MPI_Type_commit(&type);
-    count = static_cast<int>(bytes / kRawBlock);
-  }
-  ~RawLayout() {
-    if (type != MPI_BYTE) MPI_Type_free(&type);
-  }
-  RawLayout(const RawLayout&) = delete;
-  RawLayout& operator=(const RawLayout&) = delete;
-};
 
 // Peak and current resident set size from /proc/self/status, in bytes.
 size_t ProcStatusBytes(const char* field) {
@@ -260,7 +239,10 @@ void RunPointToPoint(const WorkloadOptions& options) {
     }
     Bytes received(bytes);  // reused storage
     Bytes fresh;            // replaced by a new vector at every hop
-    const RawLayout layout(bytes);
+    // Raw MPI sends the bytes as one message with the datatype pkl5's
+    // transport uses: MPI_BYTE counts up to INT_MAX, INT_MAX blocks beyond.
+    absl::StatusOr<ByteLayout> layout = ByteLayout::Create(bytes);
+    Check(layout.status());
     // Past 2 GiB (--huge) only reused storage: new copies at every hop
     // beside the others would not fit in 24 GiB.
     const bool huge = bytes > static_cast<size_t>(INT_MAX);
@@ -273,12 +255,12 @@ void RunPointToPoint(const WorkloadOptions& options) {
     contenders.push_back(
         Contender{"raw MPI",
                   [&](int peer) {
-                    MPI_Send(outgoing().data(), layout.count, layout.type, peer,
-                             kTag, MPI_COMM_WORLD);
+                    MPI_Send(outgoing().data(), layout->count(), layout->type(),
+                             peer, kTag, MPI_COMM_WORLD);
                   },
                   [&](int peer) {
-                    MPI_Recv(received.data(), layout.count, layout.type, peer,
-                             kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                    MPI_Recv(received.data(), layout->count(), layout->type(),
+                             peer, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
                   },
                   [&] { return received == payload; }});
     contenders.push_back(Contender{
@@ -290,14 +272,14 @@ void RunPointToPoint(const WorkloadOptions& options) {
       contenders.push_back(Contender{
           "raw MPI fresh",
           [&](int peer) {
-            MPI_Send(rank == 0 ? payload.data() : fresh.data(), layout.count,
-                     layout.type, peer, kTag, MPI_COMM_WORLD);
+            MPI_Send(rank == 0 ? payload.data() : fresh.data(), layout->count(),
+                     layout->type(), peer, kTag, MPI_COMM_WORLD);
           },
           [&](int peer) {
             Bytes storage;
             ResizeForOverwrite(storage, bytes);
-            MPI_Recv(storage.data(), layout.count, layout.type, peer, kTag,
-                     MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Recv(storage.data(), layout->count(), layout->type(), peer,
+                     kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             fresh = std::move(storage);
           },
           [&] { return fresh == payload; }});
