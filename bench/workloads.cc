@@ -300,8 +300,7 @@ void RunPointToPoint(const WorkloadOptions& options) {
           [&](int peer) { world.recv(peer, kTag, received); },
           [&] { return received == payload; }});
     }
-    const int reps =
-        bytes < (size_t{16} << 20) ? options.reps : options.big_reps;
+    const int reps = options.RepsFor(bytes);
     MeasurePingPong("p2p", "array", bytes, reps, Iterations(bytes), contenders);
   }
 }
@@ -384,8 +383,7 @@ void RunCollectives(const WorkloadOptions& options) {
       std::fprintf(stderr, "\ncollectives: wrong data on rank %d\n", rank);
       MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    const int reps =
-        bytes < (size_t{16} << 20) ? options.reps : options.big_reps;
+    const int reps = options.RepsFor(bytes);
     for (int rep = 0; rep < reps; ++rep) {
       for (const Operation& operation : operations) {
         Emit("collectives", operation.case_name, operation.contender, bytes,

@@ -20,6 +20,11 @@ struct WorkloadOptions {
   std::vector<size_t> sizes;  // bytes
   int reps = 7;               // repetitions below 16 MiB (after a warm-up)
   int big_reps = 3;           // repetitions from 16 MiB
+
+  // Repetitions for a case moving `bytes` per operation.
+  int RepsFor(size_t bytes) const {
+    return bytes < (size_t{16} << 20) ? reps : big_reps;
+  }
 };
 
 // Ping-pong of byte arrays between ranks 0 and 1.
