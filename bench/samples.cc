@@ -6,21 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "bench/statistics.h"
 
 namespace pkl5::bench {
-namespace {
-
-// Linear interpolation between order statistics of sorted `values`.
-double Quantile(const std::vector<double>& values, double q) {
-  const double position = q * static_cast<double>(values.size() - 1);
-  const auto lower = static_cast<size_t>(position);
-  const size_t upper = std::min(lower + 1, values.size() - 1);
-  const double weight = position - static_cast<double>(lower);
-  return values[lower] * (1 - weight) + values[upper] * weight;
-}
-
-}  // namespace
-
 std::optional<Sample> ParseSample(const std::string& line) {
   std::vector<std::string> fields = absl::StrSplit(line, ',');
   if (fields.size() != 7 || fields[0] != "sample") return std::nullopt;
