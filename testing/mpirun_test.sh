@@ -49,30 +49,24 @@ fi
 # Open MPI's own leaks at exit are not ours (see .bazelrc's asan config).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
+transport="${PKL5_MPI_TRANSPORT:-}"
+if [[ -n ${transport} && ${transport} != tcp ]]; then
+  echo "error: PKL5_MPI_TRANSPORT must be empty or tcp, not" \
+    "'${transport}'" >&2
+  exit 2
+fi
+
 # Open MPI's mpirun or MPICH's Hydra (mpiexec.mpich) take different flags.
 launcher_version="$("${launcher}" --version 2>&1 || true)"
 if [[ ${launcher_version} == *HYDRA* ]]; then
   launch=("${launcher}" -n "${np}" -bind-to none)
-  case "${PKL5_MPI_TRANSPORT:-}" in
-    "") ;;
-    tcp) export UCX_TLS=tcp,self ;;
-    *)
-      echo "error: PKL5_MPI_TRANSPORT must be empty or tcp" >&2
-      exit 2
-      ;;
-  esac
+  [[ ${transport} == tcp ]] && export UCX_TLS=tcp,self
 else
   launch=("${launcher}" -np "${np}" --oversubscribe --bind-to none
     --mca mpi_yield_when_idle 1 --mca orte_tmpdir_base "${private_tmp}")
-  case "${PKL5_MPI_TRANSPORT:-}" in
-    "") ;;
-    tcp) launch+=(--mca btl tcp,self --mca btl_tcp_if_include lo) ;;
-    *)
-      echo "error: PKL5_MPI_TRANSPORT must be empty or tcp, not" \
-        "'${PKL5_MPI_TRANSPORT}'" >&2
-      exit 2
-      ;;
-  esac
+  if [[ ${transport} == tcp ]]; then
+    launch+=(--mca btl tcp,self --mca btl_tcp_if_include lo)
+  fi
 fi
 
 status=0
