@@ -16,8 +16,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -208,8 +210,11 @@ int RunDriver() {
   std::printf("\n%s", report.c_str());
 
   const std::string directory = OutputDirectory();
-  if (std::system(absl::StrCat("mkdir -p '", directory, "'").c_str()) != 0) {
-    std::fprintf(stderr, "bench: cannot create %s\n", directory.c_str());
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    std::fprintf(stderr, "bench: cannot create %s: %s\n", directory.c_str(),
+                 error.message().c_str());
     return 1;
   }
   std::ofstream(directory + "/bench.md") << report;
