@@ -15,7 +15,11 @@ Message& Message::operator=(Message&& other) noexcept {
 }
 
 Message::~Message() {
-  if (!MpiFinalized()) (void)free();
+  // Only unreceived parts need MPI (to drain them), which is not allowed
+  // after MPI_Finalize: then they are abandoned.
+  if (object_ != nullptr && !object_->complete() && !MpiFinalized()) {
+    (void)free();
+  }
 }
 
 absl::Status Message::free() {

@@ -102,14 +102,16 @@ absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
 }
 
 EnvelopeReceive::~EnvelopeReceive() {
-  if (MpiFinalized()) return;  // abandoned: no MPI call is allowed now
+  // After MPI_Finalize no MPI call is allowed: what is pending is abandoned.
   if (done_) {
-    if (!taken_ && !cancelled_ && !proc_null_ && error_.ok()) {
+    if (!taken_ && !cancelled_ && !proc_null_ && error_.ok() &&
+        !MpiFinalized()) {
       absl::StatusOr<IncomingMessage> message = TakeMessage();
       if (message.ok()) (void)message->Drain();
     }
     return;
   }
+  if (MpiFinalized()) return;
   absl::StatusOr<bool> cancelled = Cancel();
   if (cancelled.ok() && !*cancelled) {
     // Matched before the cancel: consume it to keep the channel in order.
