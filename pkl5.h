@@ -1,50 +1,29 @@
 // pkl5: send any C++ object over MPI, in the manner of mpi4py.util.pkl5.
 //
-//   #include "pkl5.h"
+//   #include "pkl5/pkl5.h"
 //
-//   struct Snapshot {
-//     std::string label;
-//     std::map<std::string, int> counters;
-//     std::vector<float> field;  // any size: zero copy, far past 2 GiB
-//     PKL5_FIELDS(Snapshot, label, counters, field);
-//   };
-//
-//   int main(int argc, char** argv) {
-//     int provided;
-//     MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-//     {
-//       absl::StatusOr<pkl5::Intracomm> comm =
-//           pkl5::Intracomm::Create(MPI_COMM_WORLD);  // collective
-//       if (!comm.ok()) return 1;
-//       if (comm->rank() == 0) {
-//         absl::Status sent = comm->send(Snapshot{...}, /*dest=*/1);
-//       } else if (comm->rank() == 1) {
-//         absl::StatusOr<Snapshot> snapshot = comm->recv<Snapshot>(0);
-//       }
-//       // Nonblocking, with a receive posted before the send arrives:
-//       absl::StatusOr<pkl5::RecvRequest<Snapshot>> request =
-//           comm->irecv<Snapshot>(MPI_ANY_SOURCE);
-//       ...
-//       absl::StatusOr<Snapshot> snapshot = request->wait();
-//     }  // pkl5 objects go before MPI_Finalize
-//     MPI_Finalize();
-//   }
-//
-// Every call returns absl::Status or absl::StatusOr. See comm/comm.h for
-// the point-to-point API (mpi4py.util.pkl5's Comm, Request, Message),
-// collectives/collectives.h for bcast, gather, scatter, allgather and
-// alltoall, and serialization/serialization.h for the supported types.
+// This header is pkl5's public API, and the only one a program needs:
+// communicators (pkl5::Intracomm, pkl5::Intercomm), requests, messages and
+// statuses (comm/), the object collectives (collectives/), the supported
+// types and the opt-in for user structs, PKL5_FIELDS (serialization/), and
+// the options of each. examples/quick_tour.cc is a complete program; the
+// user guide is docs/user_guide.md. Every call returns absl::Status or
+// absl::StatusOr. Names in a namespace ending in `internal` are not API.
 #ifndef PKL5_PKL5_H_
 #define PKL5_PKL5_H_
 
-#include "collectives/collectives.h"
-#include "comm/comm.h"
-#include "comm/intercomm.h"
-#include "comm/intracomm.h"
-#include "comm/message.h"
-#include "comm/options.h"
-#include "comm/request.h"
-#include "comm/status.h"
-#include "serialization/serialization.h"
+// clang-format off
+#include "pkl5/base/config.h"  // first: the C++17 check
+// clang-format on
+
+#include "pkl5/collectives/collectives.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/intercomm.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/comm/message.h"
+#include "pkl5/comm/options.h"
+#include "pkl5/comm/request.h"
+#include "pkl5/comm/status.h"
+#include "pkl5/serialization/serialization.h"
 
 #endif  // PKL5_PKL5_H_

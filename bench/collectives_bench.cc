@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "bench/mpi_check.h"
-#include "bench/statistics.h"
-#include "collectives/collectives.h"
-#include "comm/intracomm.h"
-#include "serialization/storage.h"
+#include "pkl5/bench/mpi_check.h"
+#include "pkl5/bench/statistics.h"
+#include "pkl5/collectives/collectives.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/serialization/storage.h"
 
 namespace {
 

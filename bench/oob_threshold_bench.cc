@@ -15,7 +15,7 @@
 #include <cstring>
 #include <vector>
 
-#include "bench/statistics.h"
+#include "pkl5/bench/statistics.h"
 
 namespace {
 

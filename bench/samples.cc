@@ -6,7 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
-#include "bench/statistics.h"
+#include "pkl5/bench/statistics.h"
 
 namespace pkl5::bench {
 std::optional<Sample> ParseSample(const std::string& line) {

@@ -22,7 +22,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "bench/statistics.h"
 #include "boost/archive/binary_iarchive.hpp"
 #include "boost/archive/binary_oarchive.hpp"
 #include "boost/serialization/map.hpp"
@@ -32,7 +31,8 @@
 #include "cereal/types/map.hpp"
 #include "cereal/types/string.hpp"
 #include "cereal/types/vector.hpp"
-#include "serialization/serialization.h"
+#include "pkl5/bench/statistics.h"
+#include "pkl5/serialization/serialization.h"
 
 namespace {
 

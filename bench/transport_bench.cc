@@ -20,14 +20,14 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "bench/mpi_check.h"
-#include "bench/statistics.h"
-#include "serialization/storage.h"
-#include "transport/channel.h"
-#include "transport/incoming_message.h"
-#include "transport/large_count.h"
-#include "transport/receive.h"
-#include "transport/send_operation.h"
+#include "pkl5/bench/mpi_check.h"
+#include "pkl5/bench/statistics.h"
+#include "pkl5/serialization/storage.h"
+#include "pkl5/transport/internal/channel.h"
+#include "pkl5/transport/internal/incoming_message.h"
+#include "pkl5/transport/internal/large_count.h"
+#include "pkl5/transport/internal/receive.h"
+#include "pkl5/transport/internal/send_operation.h"
 
 namespace {
 
@@ -38,7 +38,8 @@ using ::pkl5::bench::Median;
 // the same derived-datatype trick pkl5 uses, so it gets it.
 double RawPingPong(int rank, std::vector<char>& buffer, size_t bytes) {
   const int peer = 1 - rank;
-  absl::StatusOr<pkl5::ByteLayout> layout = pkl5::ByteLayout::Create(bytes);
+  absl::StatusOr<pkl5::transport_internal::ByteLayout> layout =
+      pkl5::transport_internal::ByteLayout::Create(bytes);
   Check(layout.status());
   const int count = layout->count();
   const MPI_Datatype type = layout->type();
@@ -59,28 +60,29 @@ double RawPingPong(int rank, std::vector<char>& buffer, size_t bytes) {
 // How the pkl5 side receives the envelope.
 enum class EnvelopeBy { kMatchedProbe, kPostedReceive };
 
-absl::StatusOr<pkl5::IncomingMessage> ReceiveEnvelope(pkl5::Channel& channel,
-                                                      int source,
-                                                      EnvelopeBy by) {
+absl::StatusOr<pkl5::transport_internal::IncomingMessage> ReceiveEnvelope(
+    pkl5::transport_internal::Channel& channel, int source, EnvelopeBy by) {
   if (by == EnvelopeBy::kMatchedProbe) {
-    return pkl5::ProbeMessage(channel, source, 0);
+    return pkl5::transport_internal::ProbeMessage(channel, source, 0);
   }
-  absl::StatusOr<std::unique_ptr<pkl5::EnvelopeReceive>> receive =
-      pkl5::EnvelopeReceive::Start(channel, source, 0);
+  absl::StatusOr<std::unique_ptr<pkl5::transport_internal::EnvelopeReceive>>
+      receive =
+          pkl5::transport_internal::EnvelopeReceive::Start(channel, source, 0);
   Check(receive.status());
   Check((*receive)->Wait());
   return (*receive)->TakeMessage();
 }
 
-double Pkl5PingPong(pkl5::Channel& channel, int rank, std::vector<char>& buffer,
-                    size_t bytes, EnvelopeBy by) {
+double Pkl5PingPong(pkl5::transport_internal::Channel& channel, int rank,
+                    std::vector<char>& buffer, size_t bytes, EnvelopeBy by) {
   const int peer = 1 - rank;
   const pkl5::ConstPiece piece{buffer.data(), bytes};
   auto send = [&] {
-    Check(pkl5::Send(channel, {&piece, 1}, peer, 0, pkl5::SendMode::kStandard));
+    Check(pkl5::transport_internal::Send(channel, {&piece, 1}, peer, 0,
+                                         pkl5::SendMode::kStandard));
   };
   auto receive = [&] {
-    absl::StatusOr<pkl5::IncomingMessage> message =
+    absl::StatusOr<pkl5::transport_internal::IncomingMessage> message =
         ReceiveEnvelope(channel, peer, by);
     Check(message.status());
     Check(message->ReceiveNext({buffer.data(), bytes}));
@@ -117,16 +119,17 @@ double FreshRawReceive(int rank, std::vector<char>& send_buffer, size_t bytes) {
   return MPI_Wtime() - start;
 }
 
-double FreshPkl5Receive(pkl5::Channel& channel, int rank,
+double FreshPkl5Receive(pkl5::transport_internal::Channel& channel, int rank,
                         std::vector<char>& send_buffer, size_t bytes) {
   MPI_Barrier(MPI_COMM_WORLD);
   const double start = MPI_Wtime();
   if (rank == 0) {
     const pkl5::ConstPiece piece{send_buffer.data(), bytes};
-    Check(pkl5::Send(channel, {&piece, 1}, 1, 1, pkl5::SendMode::kStandard));
+    Check(pkl5::transport_internal::Send(channel, {&piece, 1}, 1, 1,
+                                         pkl5::SendMode::kStandard));
   } else {
-    absl::StatusOr<pkl5::IncomingMessage> message =
-        pkl5::ProbeMessage(channel, 0, 1);
+    absl::StatusOr<pkl5::transport_internal::IncomingMessage> message =
+        pkl5::transport_internal::ProbeMessage(channel, 0, 1);
     Check(message.status());
     pkl5::UninitVector<char> fresh;
     pkl5::ResizeForOverwrite(fresh, bytes);
@@ -163,8 +166,8 @@ int main(int argc, char** argv) {
     MPI_Finalize();
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<pkl5::Channel>> channel =
-      pkl5::Channel::Create(MPI_COMM_WORLD);
+  absl::StatusOr<std::unique_ptr<pkl5::transport_internal::Channel>> channel =
+      pkl5::transport_internal::Channel::Create(MPI_COMM_WORLD);
   Check(channel.status());
   if (rank == 0) {
     std::printf("one-way time, median; receive into reused storage\n\n");

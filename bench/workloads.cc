@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "bench/mpi_check.h"
 #include "bench/size_name.h"
-#include "pkl5.h"
-#include "transport/large_count.h"
+#include "pkl5/bench/mpi_check.h"
+#include "pkl5/pkl5.h"
+#include "pkl5/transport/internal/large_count.h"
 
 namespace pkl5::bench {
 namespace {
@@ -241,7 +241,8 @@ void RunPointToPoint(const WorkloadOptions& options) {
     Bytes fresh;            // replaced by a new vector at every hop
     // Raw MPI sends the bytes as one message with the datatype pkl5's
     // transport uses: MPI_BYTE counts up to INT_MAX, INT_MAX blocks beyond.
-    absl::StatusOr<ByteLayout> layout = ByteLayout::Create(bytes);
+    absl::StatusOr<transport_internal::ByteLayout> layout =
+        transport_internal::ByteLayout::Create(bytes);
     Check(layout.status());
     // Past 2 GiB (--huge) only reused storage: new copies at every hop
     // beside the others would not fit in 24 GiB.

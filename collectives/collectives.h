@@ -36,6 +36,10 @@
 #ifndef PKL5_COLLECTIVES_COLLECTIVES_H_
 #define PKL5_COLLECTIVES_COLLECTIVES_H_
 
+// clang-format off
+#include "pkl5/base/config.h"  // first: the C++17 check
+// clang-format on
+
 #include <deque>
 #include <type_traits>
 #include <utility>
@@ -44,12 +48,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "collectives/internal/engines.h"
-#include "comm/comm.h"
-#include "comm/internal/receive_object.h"
-#include "comm/internal/request_state.h"
-#include "serialization/serialization.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/collectives/internal/engines.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/internal/receive_object.h"
+#include "pkl5/comm/internal/request_state.h"
+#include "pkl5/serialization/serialization.h"
 
 namespace pkl5 {
 namespace collectives_internal {

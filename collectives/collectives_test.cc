@@ -3,7 +3,7 @@
 // unequal size at odd rank counts), with every array out-of-band and at the
 // default threshold, and through the large-count path; then every error
 // case, each followed by a collective that must still work.
-#include "collectives/collectives.h"
+#include "pkl5/collectives/collectives.h"
 
 #include <mpi.h>
 
@@ -11,20 +11,20 @@
 #include <string>
 #include <vector>
 
-#include "comm/comm_testing.h"
-#include "comm/intercomm.h"
-#include "comm/intracomm.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
+#include "pkl5/comm/intercomm.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/comm_testing.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::ForEachObject;
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::ForEachObject;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
 enum class Kind { kIntra, kInter };
@@ -60,8 +60,8 @@ class CollectivesTest : public ::testing::TestWithParam<Setting> {
     }
     // A communicator per test, so each test's first collective makes its
     // context afresh.
-    absl::StatusOr<std::unique_ptr<testing::TestComm>> test =
-        testing::TestComm::Create(!intra(), options);
+    absl::StatusOr<std::unique_ptr<internal_testing::TestComm>> test =
+        internal_testing::TestComm::Create(!intra(), options);
     ASSERT_THAT(test, IsOk());
     test_ = *std::move(test);
     low_ = test_->low();
@@ -96,7 +96,7 @@ class CollectivesTest : public ::testing::TestWithParam<Setting> {
     }
   }
 
-  std::unique_ptr<testing::TestComm> test_;
+  std::unique_ptr<internal_testing::TestComm> test_;
   bool low_ = false;
 };
 

@@ -10,24 +10,24 @@
 #include <utility>
 #include <vector>
 
-#include "collectives/collectives.h"
-#include "comm/intracomm.h"
-#include "comm/message.h"
-#include "comm/request.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/mpi_handle_counter.h"
-#include "testing/status_matchers.h"
+#include "pkl5/collectives/collectives.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/comm/message.h"
+#include "pkl5/comm/request.h"
+#include "pkl5/testing/mpi_handle_counter.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::CreatedMpiHandles;
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
-using ::pkl5::testing::LiveMpiHandles;
-using ::pkl5::testing::MpiHandles;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::CreatedMpiHandles;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::LiveMpiHandles;
+using ::pkl5::internal_testing::MpiHandles;
+using ::pkl5::internal_testing::StatusIs;
 
 constexpr int kRounds = 1000;  // 10 objects per round and rank
 

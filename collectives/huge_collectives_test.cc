@@ -7,15 +7,15 @@
 #include <cstdint>
 #include <vector>
 
-#include "collectives/collectives.h"
-#include "comm/intracomm.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
+#include "pkl5/collectives/collectives.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::IsOk;
+using ::pkl5::internal_testing::IsOk;
 
 uint8_t PatternByte(size_t i, int seed) {
   return static_cast<uint8_t>((i * 131 + static_cast<size_t>(seed) * 7) >> 3);

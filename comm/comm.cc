@@ -1,4 +1,4 @@
-#include "comm/comm.h"
+#include "pkl5/comm/comm.h"
 
 #include <vector>
 

@@ -34,6 +34,10 @@
 #ifndef PKL5_COMM_COMM_H_
 #define PKL5_COMM_COMM_H_
 
+// clang-format off
+#include "pkl5/base/config.h"  // first: the C++17 check
+// clang-format on
+
 #include <mpi.h>
 
 #include <memory>
@@ -43,16 +47,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "comm/internal/comm_state.h"
-#include "comm/internal/receive_object.h"
-#include "comm/internal/request_state.h"
-#include "comm/message.h"
-#include "comm/options.h"
-#include "comm/request.h"
-#include "comm/status.h"
-#include "serialization/serialization.h"
-#include "testing/status_macros.h"
-#include "transport/transport.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/comm/internal/comm_state.h"
+#include "pkl5/comm/internal/receive_object.h"
+#include "pkl5/comm/internal/request_state.h"
+#include "pkl5/comm/message.h"
+#include "pkl5/comm/options.h"
+#include "pkl5/comm/request.h"
+#include "pkl5/comm/status.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/transport/transport.h"
 
 namespace pkl5 {
 

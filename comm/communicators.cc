@@ -1,10 +1,10 @@
 // Creation of Intracomm and Intercomm over MPI.
 #include "absl/strings/str_cat.h"
-#include "comm/intercomm.h"
-#include "comm/intracomm.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
-#include "transport/mpi_transport.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/comm/intercomm.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/transport/mpi_transport.h"
 
 namespace pkl5 {
 namespace {
@@ -17,8 +17,8 @@ absl::Status CheckKind(MPI_Comm comm, bool inter) {
         "cannot wrap MPI_COMM_NULL in a pkl5 communicator");
   }
   int is_inter = 0;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_test_inter(comm, &is_inter),
-                                     "MPI_Comm_test_inter"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Comm_test_inter(comm, &is_inter), "MPI_Comm_test_inter"));
   if ((is_inter != 0) != inter) {
     return absl::InvalidArgumentError(absl::StrCat(
         "pkl5::", inter ? "Intercomm" : "Intracomm", "::Create was given an ",
@@ -33,8 +33,8 @@ absl::Status CheckKind(MPI_Comm comm, bool inter) {
 absl::StatusOr<Intracomm> Intracomm::Create(MPI_Comm comm,
                                             const CommOptions& options) {
   PKL5_RETURN_IF_ERROR(CheckKind(comm, /*inter=*/false));
-  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<MpiTransport> transport,
-                        MpiTransport::Create(comm, options.transport));
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport,
+                        CreateMpiTransport(comm, options.transport));
   return Intracomm(MakeState(std::move(transport), comm, options));
 }
 
@@ -50,8 +50,8 @@ absl::StatusOr<Intracomm> Intracomm::Create(
 absl::StatusOr<Intercomm> Intercomm::Create(MPI_Comm comm,
                                             const CommOptions& options) {
   PKL5_RETURN_IF_ERROR(CheckKind(comm, /*inter=*/true));
-  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<MpiTransport> transport,
-                        MpiTransport::Create(comm, options.transport));
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport,
+                        CreateMpiTransport(comm, options.transport));
   return Intercomm(MakeState(std::move(transport), comm, options));
 }
 

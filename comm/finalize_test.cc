@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "comm/intracomm.h"
-#include "comm/message.h"
-#include "comm/request.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/comm/message.h"
+#include "pkl5/comm/request.h"
 
 namespace {
 

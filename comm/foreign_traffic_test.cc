@@ -10,18 +10,18 @@
 #include <string>
 #include <vector>
 
-#include "comm/intracomm.h"
-#include "comm/request.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/comm/request.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr int kTag = 21;

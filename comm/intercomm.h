@@ -6,8 +6,8 @@
 #include <mpi.h>
 
 #include "absl/status/statusor.h"
-#include "comm/comm.h"
-#include "comm/options.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/options.h"
 
 namespace pkl5 {
 

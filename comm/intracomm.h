@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "comm/comm.h"
-#include "comm/options.h"
-#include "transport/transport.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/options.h"
+#include "pkl5/transport/transport.h"
 
 namespace pkl5 {
 

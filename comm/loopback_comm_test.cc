@@ -14,23 +14,23 @@
 #include <utility>
 #include <vector>
 
-#include "comm/comm.h"
-#include "comm/comm_testing.h"
-#include "comm/intracomm.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
-#include "transport/loopback_transport.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/comm_testing.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/transport/loopback_transport.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::ForEachObject;
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
-using ::pkl5::testing::MakeRecord;
-using ::pkl5::testing::Record;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::ForEachObject;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::MakeRecord;
+using ::pkl5::internal_testing::Record;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
 // Runs `body(comm, world)` on `size` ranks, one thread each.
@@ -275,8 +275,8 @@ TEST(LoopbackCommTest, TestallWaitallAndGetStatusAllOverMixedRequests) {
 // the same peer with the same tag: every object arrives once, intact.
 TEST(LoopbackCommTest, FourThreadsShareOneCommunicator) {
   RunRanks(2, WithThreshold(1024), [](Intracomm& comm, LoopbackWorld&) {
-    const testing::StressResult result =
-        testing::RunThreadStress(comm, 1 - comm.rank(), 4, 300);
+    const internal_testing::StressResult result =
+        internal_testing::RunThreadStress(comm, 1 - comm.rank(), 4, 300);
     EXPECT_EQ(result.bad, 0);
     EXPECT_EQ(result.distinct, 4u * 300u);
   });

@@ -1,7 +1,7 @@
-#include "comm/message.h"
+#include "pkl5/comm/message.h"
 
-#include "comm/comm.h"
-#include "testing/mpi_error.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/comm/comm.h"
 
 namespace pkl5 {
 
@@ -17,7 +17,8 @@ Message& Message::operator=(Message&& other) noexcept {
 Message::~Message() {
   // Only unreceived parts need MPI (to drain them), which is not allowed
   // after MPI_Finalize: then they are abandoned.
-  if (object_ != nullptr && !object_->complete() && !MpiFinalized()) {
+  if (object_ != nullptr && !object_->complete() &&
+      !base_internal::MpiFinalized()) {
     (void)free();
   }
 }

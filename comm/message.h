@@ -25,13 +25,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "comm/internal/comm_state.h"
-#include "comm/internal/receive_object.h"
-#include "comm/internal/request_state.h"
-#include "comm/request.h"
-#include "comm/status.h"
-#include "testing/status_macros.h"
-#include "transport/transport.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/comm/internal/comm_state.h"
+#include "pkl5/comm/internal/receive_object.h"
+#include "pkl5/comm/internal/request_state.h"
+#include "pkl5/comm/request.h"
+#include "pkl5/comm/status.h"
+#include "pkl5/transport/transport.h"
 
 namespace pkl5 {
 

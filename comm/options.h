@@ -3,8 +3,8 @@
 #ifndef PKL5_COMM_OPTIONS_H_
 #define PKL5_COMM_OPTIONS_H_
 
-#include "serialization/options.h"
-#include "transport/options.h"
+#include "pkl5/serialization/options.h"
+#include "pkl5/transport/options.h"
 
 namespace pkl5 {
 

@@ -10,21 +10,21 @@
 #include <tuple>
 #include <vector>
 
-#include "comm/comm.h"
-#include "comm/comm_testing.h"
-#include "comm/intercomm.h"
-#include "comm/intracomm.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/intercomm.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/comm_testing.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::ForEachObject;
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::ForEachObject;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
 enum class Kind { kIntra, kInter };
@@ -55,8 +55,8 @@ class P2pTest : public ::testing::TestWithParam<Setting> {
     if (!intra() && WorldSize() == 1) {
       GTEST_SKIP() << "an intercommunicator needs 2 ranks";
     }
-    absl::StatusOr<std::unique_ptr<testing::TestComm>> test =
-        testing::TestComm::Create(!intra(), options);
+    absl::StatusOr<std::unique_ptr<internal_testing::TestComm>> test =
+        internal_testing::TestComm::Create(!intra(), options);
     ASSERT_THAT(test, IsOk());
     test_ = *std::move(test);
     low_ = test_->low();
@@ -84,7 +84,7 @@ class P2pTest : public ::testing::TestWithParam<Setting> {
   // lower group.
   bool First() { return intra() ? comm().rank() == 0 : low_; }
 
-  std::unique_ptr<testing::TestComm> test_;
+  std::unique_ptr<internal_testing::TestComm> test_;
   bool low_ = false;
 };
 

@@ -1,6 +1,6 @@
-#include "comm/request.h"
+#include "pkl5/comm/request.h"
 
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
 
 namespace pkl5 {
 

@@ -32,8 +32,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "comm/internal/request_state.h"
-#include "comm/status.h"
+#include "pkl5/comm/internal/request_state.h"
+#include "pkl5/comm/status.h"
 
 namespace pkl5 {
 

@@ -3,15 +3,15 @@
 // MPI_THREAD_MULTIPLE: every object arrives once and intact.
 #include <mpi.h>
 
-#include "comm/comm_testing.h"
-#include "comm/intracomm.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
+#include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/comm_testing.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::IsOk;
+using ::pkl5::internal_testing::IsOk;
 
 TEST(ThreadsTest, FourThreadsShareOneCommunicator) {
   int provided = 0;
@@ -20,8 +20,8 @@ TEST(ThreadsTest, FourThreadsShareOneCommunicator) {
   absl::StatusOr<Intracomm> comm = Intracomm::Create(MPI_COMM_WORLD);
   ASSERT_THAT(comm, IsOk());
   ASSERT_EQ(comm->size(), 2);
-  const testing::StressResult result =
-      testing::RunThreadStress(*comm, 1 - comm->rank(), 4, 2500);
+  const internal_testing::StressResult result =
+      internal_testing::RunThreadStress(*comm, 1 - comm->rank(), 4, 2500);
   EXPECT_EQ(result.bad, 0);
   EXPECT_EQ(result.distinct, 4u * 2500u);
 }

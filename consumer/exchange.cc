@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pkl5.h"
+#include "pkl5/pkl5.h"
 
 struct Block {
   std::string owner;

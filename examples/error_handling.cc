@@ -14,8 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "examples/example_support.h"
-#include "pkl5.h"
+#include "pkl5/examples/example_support.h"
+#include "pkl5/pkl5.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "examples/example_support.h"
+#include "pkl5/examples/example_support.h"
 
 #include <mpi.h>
 #include <sys/resource.h>

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "pkl5.h"
+#include "pkl5/pkl5.h"
 
 namespace pkl5::examples {
 

@@ -22,8 +22,8 @@
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "examples/example_support.h"
-#include "pkl5.h"
+#include "pkl5/examples/example_support.h"
+#include "pkl5/pkl5.h"
 
 ABSL_FLAG(double, gib, 4.0,
           "GiB of int32 each rank sends (4 = 1024^3 elements, as in mpi4py's "

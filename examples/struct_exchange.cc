@@ -17,8 +17,8 @@
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "examples/example_support.h"
-#include "pkl5.h"
+#include "pkl5/examples/example_support.h"
+#include "pkl5/pkl5.h"
 
 ABSL_FLAG(double, mib, 16.0, "MiB of samples in each Experiment");
 ABSL_FLAG(int, rounds, 3, "how many Experiments rank 0 sends to rank 1");

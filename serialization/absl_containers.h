@@ -11,9 +11,9 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/container/node_hash_set.h"
-#include "serialization/associative.h"
-#include "serialization/codec.h"
-#include "serialization/std_vector.h"
+#include "pkl5/serialization/associative.h"
+#include "pkl5/serialization/codec.h"
+#include "pkl5/serialization/std_vector.h"
 
 namespace pkl5 {
 

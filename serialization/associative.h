@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "serialization/codec.h"
+#include "pkl5/serialization/codec.h"
 
 namespace pkl5 {
 namespace serialization_internal {

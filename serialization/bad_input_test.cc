@@ -9,12 +9,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "serialization/round_trip_testing.h"
-#include "serialization/serialization.h"
-#include "serialization/test_types.h"
-#include "testing/status_matchers.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/testing/round_trip_testing.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/testing/test_types.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 using ::testing::AllOf;
@@ -58,7 +58,7 @@ TEST(BadInputTest, TypeMismatchNamesBothTypes) {
 }
 
 namespace other_program {
-// Same name as pkl5::testing::Vec3, other fields.
+// Same name as pkl5::internal_testing::Vec3, other fields.
 struct Vec3 {
   float x = 0;
   float y = 0;
@@ -204,4 +204,4 @@ TEST(BadInputTest, FailedDecodeLeavesAValidObject) {
 }
 
 }  // namespace
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

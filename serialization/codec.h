@@ -33,11 +33,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "serialization/decoder.h"
-#include "serialization/encoder.h"
-#include "serialization/storage.h"
-#include "serialization/type_signature.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/serialization/decoder.h"
+#include "pkl5/serialization/encoder.h"
+#include "pkl5/serialization/storage.h"
+#include "pkl5/serialization/type_signature.h"
 
 namespace pkl5 {
 

@@ -1,4 +1,4 @@
-#include "serialization/decode_fuzzer.h"
+#include "pkl5/serialization/decode_fuzzer.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "serialization/serialization.h"
+#include "pkl5/serialization/serialization.h"
 
 namespace pkl5 {
 namespace {

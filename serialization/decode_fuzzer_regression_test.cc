@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "serialization/decode_fuzzer.h"
-#include "serialization/serialization.h"
-#include "testing/fuzz_corpus.h"
+#include "pkl5/serialization/decode_fuzzer.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/testing/fuzz_corpus.h"
 
 namespace pkl5 {
 namespace {
@@ -47,7 +47,7 @@ std::vector<std::string> Seeds() {
 
 TEST(DecodeFuzzerRegressionTest, CorpusFiles) {
   const auto corpus =
-      ::pkl5::testing::ReadFuzzCorpus("serialization/fuzz_corpus");
+      ::pkl5::internal_testing::ReadFuzzCorpus("serialization/fuzz_corpus");
   for (const auto& [path, input] : corpus) {
     EXPECT_EQ(RunFuzzTarget(input), 0) << path;
   }

@@ -1,4 +1,4 @@
-#include "serialization/decoder.h"
+#include "pkl5/serialization/decoder.h"
 
 #include <cstdint>
 #include <limits>

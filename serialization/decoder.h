@@ -20,9 +20,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "serialization/frame.h"
-#include "serialization/options.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/serialization/frame.h"
+#include "pkl5/serialization/options.h"
 
 namespace pkl5 {
 

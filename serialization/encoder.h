@@ -16,8 +16,8 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
-#include "serialization/frame.h"
-#include "serialization/storage.h"
+#include "pkl5/serialization/frame.h"
+#include "pkl5/serialization/storage.h"
 
 namespace pkl5 {
 

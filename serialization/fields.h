@@ -28,7 +28,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "serialization/codec.h"
+#include "pkl5/serialization/codec.h"
 
 // Inside a struct's definition: names the struct and lists its fields.
 #define PKL5_FIELDS(Type, ...)                                  \

@@ -10,8 +10,8 @@
 
 #include "absl/status/status.h"
 #include "flatbuffers/flatbuffers.h"
-#include "serialization/codec.h"
-#include "serialization/storage.h"
+#include "pkl5/serialization/codec.h"
+#include "pkl5/serialization/storage.h"
 
 namespace pkl5 {
 

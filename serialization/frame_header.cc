@@ -1,4 +1,4 @@
-#include "serialization/frame_header.h"
+#include "pkl5/serialization/frame_header.h"
 
 #include <cstdint>
 #include <string>
@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
-#include "serialization/frame_header_generated.h"
+#include "pkl5/serialization/frame_header_generated.h"
 
 namespace pkl5 {
 namespace wire = ::pkl5::serialization::wire;

@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "serialization/options.h"
+#include "pkl5/serialization/options.h"
 
 namespace pkl5 {
 

@@ -1,4 +1,4 @@
-#include "serialization/frame_header.h"
+#include "pkl5/serialization/frame_header.h"
 
 #include <cstdint>
 #include <limits>
@@ -6,9 +6,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
+#include "pkl5/testing/status_matchers.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 using ::testing::ElementsAre;
@@ -103,4 +103,4 @@ TEST(FrameHeaderTest, SizesOverTheCapAreRejected) {
 }
 
 }  // namespace
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

@@ -1,4 +1,4 @@
-#include "serialization/options.h"
+#include "pkl5/serialization/options.h"
 
 #include <unistd.h>
 

@@ -25,12 +25,12 @@
 #include "flatbuffers/flatbuffers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "serialization/round_trip_testing.h"
-#include "serialization/serialization.h"
-#include "serialization/test_types.h"
-#include "testing/status_matchers.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/testing/round_trip_testing.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/testing/test_types.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
@@ -202,4 +202,4 @@ TEST(RoundTripTest, MapsSetsAndVectorsInterchangeAcrossFlavours) {
 }
 
 }  // namespace
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

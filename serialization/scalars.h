@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "serialization/codec.h"
+#include "pkl5/serialization/codec.h"
 
 namespace pkl5 {
 namespace serialization_internal {

@@ -31,6 +31,10 @@
 #ifndef PKL5_SERIALIZATION_SERIALIZATION_H_
 #define PKL5_SERIALIZATION_SERIALIZATION_H_
 
+// clang-format off
+#include "pkl5/base/config.h"  // first: the C++17 check
+// clang-format on
+
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -41,27 +45,27 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "serialization/absl_containers.h"
-#include "serialization/codec.h"
-#include "serialization/decoder.h"
-#include "serialization/encoder.h"
-#include "serialization/fields.h"
-#include "serialization/flatbuffers_buffer.h"
-#include "serialization/frame.h"
-#include "serialization/frame_header.h"
-#include "serialization/options.h"
-#include "serialization/scalars.h"
-#include "serialization/std_array.h"
-#include "serialization/std_deque_list.h"
-#include "serialization/std_map.h"
-#include "serialization/std_optional.h"
-#include "serialization/std_set.h"
-#include "serialization/std_string.h"
-#include "serialization/std_tuple.h"
-#include "serialization/std_variant.h"
-#include "serialization/std_vector.h"
-#include "serialization/type_signature.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/serialization/absl_containers.h"
+#include "pkl5/serialization/codec.h"
+#include "pkl5/serialization/decoder.h"
+#include "pkl5/serialization/encoder.h"
+#include "pkl5/serialization/fields.h"
+#include "pkl5/serialization/flatbuffers_buffer.h"
+#include "pkl5/serialization/frame.h"
+#include "pkl5/serialization/frame_header.h"
+#include "pkl5/serialization/options.h"
+#include "pkl5/serialization/scalars.h"
+#include "pkl5/serialization/std_array.h"
+#include "pkl5/serialization/std_deque_list.h"
+#include "pkl5/serialization/std_map.h"
+#include "pkl5/serialization/std_optional.h"
+#include "pkl5/serialization/std_set.h"
+#include "pkl5/serialization/std_string.h"
+#include "pkl5/serialization/std_tuple.h"
+#include "pkl5/serialization/std_variant.h"
+#include "pkl5/serialization/std_vector.h"
+#include "pkl5/serialization/type_signature.h"
 
 namespace pkl5 {
 

@@ -6,7 +6,7 @@
 #include <deque>
 #include <list>
 
-#include "serialization/codec.h"
+#include "pkl5/serialization/codec.h"
 
 namespace pkl5 {
 

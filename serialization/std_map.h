@@ -6,7 +6,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "serialization/associative.h"
+#include "pkl5/serialization/associative.h"
 
 namespace pkl5 {
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <unordered_set>
 
-#include "serialization/associative.h"
+#include "pkl5/serialization/associative.h"
 
 namespace pkl5 {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "serialization/codec.h"
+#include "pkl5/serialization/codec.h"
 
 namespace pkl5 {
 

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "serialization/codec.h"
+#include "pkl5/serialization/codec.h"
 
 namespace pkl5 {
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "serialization/codec.h"
-#include "serialization/scalars.h"
+#include "pkl5/serialization/codec.h"
+#include "pkl5/serialization/scalars.h"
 
 namespace pkl5 {
 

@@ -1,4 +1,4 @@
-#include "serialization/storage.h"
+#include "pkl5/serialization/storage.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

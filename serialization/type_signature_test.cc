@@ -1,4 +1,4 @@
-#include "serialization/type_signature.h"
+#include "pkl5/serialization/type_signature.h"
 
 #include <array>
 #include <complex>
@@ -18,10 +18,10 @@
 #include "absl/container/inlined_vector.h"
 #include "flatbuffers/flatbuffers.h"
 #include "gtest/gtest.h"
-#include "serialization/serialization.h"
-#include "serialization/test_types.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/testing/test_types.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 TEST(TypeSignatureTest, ScalarsSignBySizeAndKind) {
@@ -98,4 +98,4 @@ TEST(TypeSignatureTest, BulkIsDecidedByLayout) {
 }
 
 }  // namespace
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

@@ -11,11 +11,11 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "serialization/serialization.h"
-#include "serialization/test_types.h"
-#include "testing/status_matchers.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/testing/test_types.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 using ::testing::ElementsAre;
@@ -180,4 +180,4 @@ TEST(ZeroCopyTest, ResizeForOverwriteAdvisesLargeFreshStorage) {
 }
 
 }  // namespace
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 
 // Every file of `directory` (workspace-relative, e.g.
 // "transport/fuzz_corpus") as (path, contents); empty outside `bazel test`.
@@ -32,6 +32,6 @@ inline std::vector<std::pair<std::string, std::string>> ReadFuzzCorpus(
   return inputs;
 }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
 #endif  // PKL5_TESTING_FUZZ_CORPUS_H_

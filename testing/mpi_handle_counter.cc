@@ -1,4 +1,4 @@
-#include "testing/mpi_handle_counter.h"
+#include "pkl5/testing/mpi_handle_counter.h"
 
 #include <mpi.h>
 
@@ -7,7 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 std::atomic<int64_t> live_communicators{0};
@@ -66,12 +66,12 @@ MpiHandles CreatedMpiHandles() {
                     created_requests.load()};
 }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
-using pkl5::testing::Completed;
-using pkl5::testing::Created;
-using pkl5::testing::NewCommunicator;
-using pkl5::testing::NewDatatype;
+using pkl5::internal_testing::Completed;
+using pkl5::internal_testing::Created;
+using pkl5::internal_testing::NewCommunicator;
+using pkl5::internal_testing::NewDatatype;
 
 extern "C" {
 
@@ -98,7 +98,7 @@ int MPI_Intercomm_create(MPI_Comm local_comm, int local_leader,
 
 int MPI_Comm_free(MPI_Comm* comm) {
   const int result = PMPI_Comm_free(comm);
-  if (result == MPI_SUCCESS) --pkl5::testing::live_communicators;
+  if (result == MPI_SUCCESS) --pkl5::internal_testing::live_communicators;
   return result;
 }
 
@@ -128,7 +128,7 @@ int MPI_Type_create_struct(int count, const int blocklengths[],
 
 int MPI_Type_free(MPI_Datatype* type) {
   const int result = PMPI_Type_free(type);
-  if (result == MPI_SUCCESS) --pkl5::testing::live_datatypes;
+  if (result == MPI_SUCCESS) --pkl5::internal_testing::live_datatypes;
   return result;
 }
 

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <ostream>
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 
 struct MpiHandles {
   int64_t communicators = 0;
@@ -37,6 +37,6 @@ MpiHandles LiveMpiHandles();
 // Handles created so far, freed or not: proves the counting saw traffic.
 MpiHandles CreatedMpiHandles();
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
 #endif  // PKL5_TESTING_MPI_HANDLE_COUNTER_H_

@@ -7,14 +7,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/mpi_error.h"
-#include "testing/status_matchers.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
 class MpiHarnessTest : public ::testing::Test {
@@ -62,7 +62,7 @@ TEST_F(MpiHarnessTest, RingExchangeDeliversNeighbourRanks) {
 }
 
 TEST_F(MpiHarnessTest, MpiCallStatusIsOkForSuccess) {
-  EXPECT_THAT(MpiCallStatus(MPI_SUCCESS, "MPI_Send"), IsOk());
+  EXPECT_THAT(base_internal::MpiCallStatus(MPI_SUCCESS, "MPI_Send"), IsOk());
 }
 
 TEST_F(MpiHarnessTest, MpiCallStatusNamesTheCallAndTheMpiError) {
@@ -71,16 +71,16 @@ TEST_F(MpiHarnessTest, MpiCallStatusNamesTheCallAndTheMpiError) {
   ASSERT_EQ(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN), MPI_SUCCESS);
   int value = 0;
   const int code = MPI_Send(&value, 1, MPI_INT, size_ + 5, 0, comm);
-  EXPECT_THAT(MpiCallStatus(code, "MPI_Send"),
+  EXPECT_THAT(base_internal::MpiCallStatus(code, "MPI_Send"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("MPI_Send failed: ")));
   MPI_Comm_free(&comm);
 }
 
 TEST_F(MpiHarnessTest, MpiCallStatusMapsTruncationToDataLoss) {
-  EXPECT_THAT(MpiCallStatus(MPI_ERR_TRUNCATE, "MPI_Recv"),
+  EXPECT_THAT(base_internal::MpiCallStatus(MPI_ERR_TRUNCATE, "MPI_Recv"),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("MPI_Recv")));
-  EXPECT_THAT(MpiCallStatus(MPI_ERR_OTHER, "MPI_Wait"),
+  EXPECT_THAT(base_internal::MpiCallStatus(MPI_ERR_OTHER, "MPI_Wait"),
               StatusIs(absl::StatusCode::kInternal));
 }
 

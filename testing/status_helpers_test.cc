@@ -6,15 +6,15 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_macros.h"
-#include "testing/status_matchers.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5 {
 namespace {
 
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;

@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace status_matchers_internal {
 
 inline const absl::Status& GetStatus(const absl::Status& status) {
@@ -161,6 +161,6 @@ auto IsOkAndHolds(InnerMatcher&& inner) {
       std::decay_t<InnerMatcher>>(std::forward<InnerMatcher>(inner));
 }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
 #endif  // PKL5_TESTING_STATUS_MATCHERS_H_

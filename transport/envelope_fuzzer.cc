@@ -1,13 +1,13 @@
-#include "transport/envelope_fuzzer.h"
+#include "pkl5/transport/envelope_fuzzer.h"
 
 #include <cstdio>
 #include <cstdlib>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "transport/envelope.h"
+#include "pkl5/transport/internal/envelope.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
 [[noreturn]] void Finding(const char* what) {
@@ -51,9 +51,9 @@ int FuzzEnvelope(const uint8_t* data, size_t size) {
   return 0;
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
 // libFuzzer's entry point, for builds with -fsanitize=fuzzer.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return pkl5::FuzzEnvelope(data, size);
+  return pkl5::transport_internal::FuzzEnvelope(data, size);
 }

@@ -8,12 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 // Parses `data` as an envelope and checks what a receiver relies on when it
 // is accepted; aborts (a finding) when an accepted envelope breaks it.
 int FuzzEnvelope(const uint8_t* data, size_t size);
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
 #endif  // PKL5_TRANSPORT_ENVELOPE_FUZZER_H_

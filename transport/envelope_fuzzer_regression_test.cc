@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "testing/fuzz_corpus.h"
-#include "transport/envelope.h"
-#include "transport/envelope_fuzzer.h"
+#include "pkl5/testing/fuzz_corpus.h"
+#include "pkl5/transport/envelope_fuzzer.h"
+#include "pkl5/transport/internal/envelope.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
 int RunFuzzTarget(const std::string& input) {
@@ -41,7 +41,8 @@ std::vector<std::string> Seeds() {
 }
 
 TEST(EnvelopeFuzzerRegressionTest, CorpusFiles) {
-  const auto corpus = ::pkl5::testing::ReadFuzzCorpus("transport/fuzz_corpus");
+  const auto corpus =
+      ::pkl5::internal_testing::ReadFuzzCorpus("transport/fuzz_corpus");
   for (const auto& [path, input] : corpus) {
     EXPECT_EQ(RunFuzzTarget(input), 0) << path;
   }
@@ -77,4 +78,4 @@ TEST(EnvelopeFuzzerRegressionTest, SeedsParseAndMutationsAreSafe) {
 }
 
 }  // namespace
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

@@ -1,4 +1,4 @@
-#include "transport/envelope.h"
+#include "pkl5/transport/internal/envelope.h"
 
 #include <cstdint>
 #include <string>
@@ -6,15 +6,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
-#include "transport/transport_testing.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/testing/transport_testing.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::Pieces;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::Pieces;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -111,4 +111,4 @@ TEST(EnvelopeTest, FitsInEnvelopeAgreesWithTheLayout) {
 }
 
 }  // namespace
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

@@ -12,17 +12,17 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
-#include "transport/channel.h"
-#include "transport/incoming_message.h"
-#include "transport/receive.h"
-#include "transport/send_operation.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/transport/internal/channel.h"
+#include "pkl5/transport/internal/incoming_message.h"
+#include "pkl5/transport/internal/receive.h"
+#include "pkl5/transport/internal/send_operation.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
 
 constexpr size_t kBytes = (size_t{5} << 30) / 2;  // 2.5 GiB
 constexpr size_t kWords = kBytes / sizeof(uint64_t);
@@ -72,4 +72,4 @@ TEST(HugeTransferTest, TwoAndAHalfGibibytesArriveIntact) {
 }
 
 }  // namespace
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

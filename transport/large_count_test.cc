@@ -1,6 +1,6 @@
 // Byte spans cross MPI intact through plain counts and derived datatypes,
 // with the block size shrunk so 4 KiB drives the > 2 GiB code path.
-#include "transport/large_count.h"
+#include "pkl5/transport/internal/large_count.h"
 
 #include <mpi.h>
 
@@ -9,13 +9,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
+#include "pkl5/testing/status_matchers.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr size_t kBlockSizes[] = {63, 64, 65, 4095, 4096, 4097};
@@ -144,4 +144,4 @@ TEST_F(LargeCountTest, MovedLayoutsFreeTheirTypeOnce) {
 }
 
 }  // namespace
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "transport/loopback_transport.h"
-#include "transport/transport_conformance.h"
+#include "pkl5/testing/transport_conformance.h"
+#include "pkl5/transport/loopback_transport.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 class LoopbackEnvironment : public ConformanceEnvironment {
@@ -55,4 +55,4 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 }  // namespace
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

@@ -1,4 +1,4 @@
-#include "transport/loopback_transport.h"
+#include "pkl5/transport/loopback_transport.h"
 
 #include <mpi.h>
 
@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
 
 namespace pkl5 {
 

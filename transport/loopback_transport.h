@@ -19,7 +19,7 @@
 #include <mutex>
 #include <vector>
 
-#include "transport/transport.h"
+#include "pkl5/transport/transport.h"
 
 namespace pkl5 {
 

@@ -4,16 +4,16 @@
 #include <memory>
 
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
-#include "transport/mpi_transport.h"
-#include "transport/transport_conformance.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/testing/transport_conformance.h"
+#include "pkl5/transport/mpi_transport.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 class MpiEnvironment : public ConformanceEnvironment {
  public:
-  MpiEnvironment(MPI_Comm comm, MpiTransport& transport)
+  MpiEnvironment(MPI_Comm comm, Transport& transport)
       : comm_(comm), transport_(transport) {}
   Transport& transport() override { return transport_; }
   int rank() const override { return transport_.rank(); }
@@ -22,7 +22,7 @@ class MpiEnvironment : public ConformanceEnvironment {
 
  private:
   MPI_Comm comm_;
-  MpiTransport& transport_;
+  Transport& transport_;
 };
 
 class MpiConformanceTest : public ::testing::TestWithParam<ConformanceCase> {};
@@ -31,8 +31,8 @@ TEST_P(MpiConformanceTest, Conforms) {
   MPI_Comm comm = MPI_COMM_NULL;
   MPI_Comm_dup(MPI_COMM_WORLD, &comm);
   {
-    absl::StatusOr<std::unique_ptr<MpiTransport>> transport =
-        MpiTransport::Create(comm);
+    absl::StatusOr<std::unique_ptr<Transport>> transport =
+        CreateMpiTransport(comm);
     ASSERT_THAT(transport, IsOk());
     MpiEnvironment environment(comm, **transport);
     MPI_Barrier(comm);
@@ -52,4 +52,4 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 }  // namespace
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

@@ -1,16 +1,21 @@
-#include "transport/mpi_transport.h"
+#include "pkl5/transport/mpi_transport.h"
 
 #include <optional>
 #include <utility>
 
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
-#include "transport/incoming_message.h"
-#include "transport/receive.h"
-#include "transport/send_operation.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/transport/internal/incoming_message.h"
+#include "pkl5/transport/internal/receive.h"
+#include "pkl5/transport/internal/send_operation.h"
 
 namespace pkl5 {
 namespace {
+
+using transport_internal::Channel;
+using transport_internal::EnvelopeReceive;
+using transport_internal::IncomingMessage;
+using transport_internal::SendOperation;
 
 class MpiPendingSend : public PendingOperation {
  public:
@@ -43,18 +48,36 @@ class MpiPendingReceive : public PendingReceive {
   std::unique_ptr<EnvelopeReceive> receive_;
 };
 
-}  // namespace
+class MpiTransport : public Transport {
+ public:
+  explicit MpiTransport(std::unique_ptr<Channel> channel)
+      : channel_(std::move(channel)) {}
 
-absl::StatusOr<std::unique_ptr<MpiTransport>> MpiTransport::Create(
-    MPI_Comm comm, const TransportOptions& options) {
-  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Channel> channel,
-                        Channel::Create(comm, options));
-  return std::unique_ptr<MpiTransport>(new MpiTransport(std::move(channel)));
-}
+  int rank() const override { return channel_->rank(); }
+  int size() const override { return channel_->size(); }
+  int peer_count() const override { return channel_->peer_count(); }
+  bool is_inter() const override { return channel_->is_inter(); }
+  absl::Status Send(absl::Span<const ConstPiece> pieces, int destination,
+                    int tag, SendMode mode) override;
+  absl::StatusOr<std::unique_ptr<PendingOperation>> StartSend(
+      absl::Span<const ConstPiece> pieces, int destination, int tag,
+      SendMode mode) override;
+  absl::StatusOr<std::unique_ptr<ReceivedObject>> Probe(int source,
+                                                        int tag) override;
+  absl::StatusOr<std::unique_ptr<ReceivedObject>> TryProbe(int source,
+                                                           int tag) override;
+  absl::StatusOr<std::unique_ptr<PendingReceive>> StartReceive(
+      int source, int tag) override;
+  absl::StatusOr<std::optional<ProbedEnvelope>> PeekEnvelope(
+      int source, int tag, bool block) override;
+
+ private:
+  std::unique_ptr<Channel> channel_;
+};
 
 absl::Status MpiTransport::Send(absl::Span<const ConstPiece> pieces,
                                 int destination, int tag, SendMode mode) {
-  return pkl5::Send(*channel_, pieces, destination, tag, mode);
+  return transport_internal::Send(*channel_, pieces, destination, tag, mode);
 }
 
 absl::StatusOr<std::unique_ptr<PendingOperation>> MpiTransport::StartSend(
@@ -68,15 +91,17 @@ absl::StatusOr<std::unique_ptr<PendingOperation>> MpiTransport::StartSend(
 
 absl::StatusOr<std::unique_ptr<ReceivedObject>> MpiTransport::Probe(int source,
                                                                     int tag) {
-  PKL5_ASSIGN_OR_RETURN(IncomingMessage message,
-                        ProbeMessage(*channel_, source, tag));
+  PKL5_ASSIGN_OR_RETURN(
+      IncomingMessage message,
+      transport_internal::ProbeMessage(*channel_, source, tag));
   return Wrap(std::move(message));
 }
 
 absl::StatusOr<std::unique_ptr<ReceivedObject>> MpiTransport::TryProbe(
     int source, int tag) {
-  PKL5_ASSIGN_OR_RETURN(std::optional<IncomingMessage> message,
-                        TryProbeMessage(*channel_, source, tag));
+  PKL5_ASSIGN_OR_RETURN(
+      std::optional<IncomingMessage> message,
+      transport_internal::TryProbeMessage(*channel_, source, tag));
   if (!message.has_value()) return std::unique_ptr<ReceivedObject>();
   return Wrap(*std::move(message));
 }
@@ -96,15 +121,24 @@ absl::StatusOr<std::optional<ProbedEnvelope>> MpiTransport::PeekEnvelope(
   MPI_Status status;
   int found = 1;
   if (block) {
-    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Probe(source, tag, channel_->comm(), &status), "MPI_Probe"));
   } else {
-    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Iprobe(source, tag, channel_->comm(), &found, &status),
         "MPI_Iprobe"));
   }
   if (!found) return std::nullopt;
   return ProbedEnvelope{status.MPI_SOURCE, status.MPI_TAG};
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Transport>> CreateMpiTransport(
+    MPI_Comm comm, const TransportOptions& options) {
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Channel> channel,
+                        Channel::Create(comm, options));
+  return std::make_unique<MpiTransport>(std::move(channel));
 }
 
 }  // namespace pkl5

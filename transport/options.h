@@ -2,12 +2,18 @@
 #ifndef PKL5_TRANSPORT_OPTIONS_H_
 #define PKL5_TRANSPORT_OPTIONS_H_
 
+#include <climits>
 #include <cstddef>
 
-#include "transport/envelope.h"
-#include "transport/large_count.h"
-
 namespace pkl5 {
+
+// The envelope's size bound: Open MPI's shared-memory eager limit (4 KiB),
+// so an envelope never waits for a rendezvous with its receiver.
+inline constexpr size_t kEnvelopeBytes = 4096;
+
+// The largest block of one MPI message element by default: MPI's int count
+// limit (see transport/internal/large_count.h).
+inline constexpr size_t kDefaultBlockBytes = INT_MAX;
 
 struct TransportOptions {
   // Pieces larger than this travel as one element of a derived datatype

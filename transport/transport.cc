@@ -1,7 +1,7 @@
-#include "transport/transport.h"
+#include "pkl5/transport/transport.h"
 
 #include "absl/strings/str_cat.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
 
 namespace pkl5 {
 

@@ -10,6 +10,10 @@
 #ifndef PKL5_TRANSPORT_TRANSPORT_H_
 #define PKL5_TRANSPORT_TRANSPORT_H_
 
+// clang-format off
+#include "pkl5/base/config.h"  // first: the C++17 check
+// clang-format on
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,9 +24,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "transport/envelope.h"
 
 namespace pkl5 {
+
+// A read-only piece of an outgoing object.
+struct ConstPiece {
+  const void* data = nullptr;
+  size_t size = 0;
+};
 
 // Where one received piece must be written.
 struct MutablePiece {

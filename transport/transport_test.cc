@@ -14,23 +14,23 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
-#include "transport/channel.h"
-#include "transport/envelope.h"
-#include "transport/incoming_message.h"
-#include "transport/receive.h"
-#include "transport/send_operation.h"
-#include "transport/transport_testing.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/testing/transport_testing.h"
+#include "pkl5/transport/internal/channel.h"
+#include "pkl5/transport/internal/envelope.h"
+#include "pkl5/transport/internal/incoming_message.h"
+#include "pkl5/transport/internal/receive.h"
+#include "pkl5/transport/internal/send_operation.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
-using ::pkl5::testing::IsOk;
-using ::pkl5::testing::IsOkAndHolds;
-using ::pkl5::testing::Pattern;
-using ::pkl5::testing::Pieces;
-using ::pkl5::testing::ReceiveAll;
-using ::pkl5::testing::StatusIs;
+using ::pkl5::internal_testing::IsOk;
+using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::Pattern;
+using ::pkl5::internal_testing::Pieces;
+using ::pkl5::internal_testing::ReceiveAll;
+using ::pkl5::internal_testing::StatusIs;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
@@ -258,4 +258,4 @@ TEST_F(TransportTest, ChannelTagsWrapAround) {
 }
 
 }  // namespace
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

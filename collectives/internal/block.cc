@@ -1,4 +1,4 @@
-#include "collectives/internal/block.h"
+#include "pkl5/collectives/internal/block.h"
 
 #include <cstring>
 
@@ -21,8 +21,9 @@ std::vector<ConstPiece> WriteObjectBlock(absl::Span<const ConstPiece> pieces,
                                          char* block,
                                          std::vector<uint64_t>& table) {
   std::string envelope;
-  const EnvelopeLayout layout =
-      BuildEnvelope(pieces, /*channel_tag=*/0, envelope, kEnvelopeRoom);
+  const transport_internal::EnvelopeLayout layout =
+      transport_internal::BuildEnvelope(pieces, /*channel_tag=*/0, envelope,
+                                        kEnvelopeRoom);
   BlockPrefix prefix;
   prefix.length = static_cast<uint32_t>(envelope.size());
   std::memcpy(block, &prefix, sizeof(prefix));
@@ -51,7 +52,8 @@ void WriteErrorBlock(const absl::Status& error, char* block) {
   std::memcpy(block + sizeof(prefix), message.data(), message.size());
 }
 
-absl::StatusOr<EnvelopeInfo> ReadBlock(absl::string_view block) {
+absl::StatusOr<transport_internal::EnvelopeInfo> ReadBlock(
+    absl::string_view block) {
   if (block.size() != kBlockBytes) {
     return absl::DataLossError(absl::StrCat("a pkl5 collective block of ",
                                             block.size(), " bytes, not ",
@@ -66,7 +68,7 @@ absl::StatusOr<EnvelopeInfo> ReadBlock(absl::string_view block) {
   if (prefix.code != 0) {
     return absl::Status(static_cast<absl::StatusCode>(prefix.code), content);
   }
-  return ParseEnvelope(content);
+  return transport_internal::ParseEnvelope(content);
 }
 
 }  // namespace pkl5::collectives_internal

@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "transport/envelope.h"
+#include "pkl5/transport/internal/envelope.h"
 
 namespace pkl5::collectives_internal {
 
@@ -41,7 +41,8 @@ void WriteErrorBlock(const absl::Status& error, char* block);
 
 // Reads a block: the envelope of an object (whose inline bytes point into
 // `block`), or the error it carries, or kDataLoss if it is neither.
-absl::StatusOr<EnvelopeInfo> ReadBlock(absl::string_view block);
+absl::StatusOr<transport_internal::EnvelopeInfo> ReadBlock(
+    absl::string_view block);
 
 }  // namespace pkl5::collectives_internal
 

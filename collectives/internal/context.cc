@@ -1,9 +1,9 @@
-#include "collectives/internal/context.h"
+#include "pkl5/collectives/internal/context.h"
 
 #include <mutex>
 
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
 
 namespace pkl5::collectives_internal {
 namespace {
@@ -21,7 +21,8 @@ absl::StatusOr<int> Keyval() {
     code = MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, DeleteContext, &keyval,
                                   nullptr);
   });
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(code, "MPI_Comm_create_keyval"));
+  PKL5_RETURN_IF_ERROR(
+      base_internal::MpiCallStatus(code, "MPI_Comm_create_keyval"));
   return keyval;
 }
 
@@ -31,17 +32,18 @@ absl::StatusOr<CollectiveContext*> CollectiveContext::Of(MPI_Comm comm) {
   PKL5_ASSIGN_OR_RETURN(const int keyval, Keyval());
   void* value = nullptr;
   int found = 0;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Comm_get_attr(comm, keyval, &value, &found), "MPI_Comm_get_attr"));
   if (found) return static_cast<CollectiveContext*>(value);
   MPI_Comm dup = MPI_COMM_NULL;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_dup(comm, &dup), "MPI_Comm_dup"));
+  PKL5_RETURN_IF_ERROR(
+      base_internal::MpiCallStatus(MPI_Comm_dup(comm, &dup), "MPI_Comm_dup"));
   MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
   int* tag_ub = nullptr;
   MPI_Comm_get_attr(dup, MPI_TAG_UB, &tag_ub, &found);
   auto* context =
       new CollectiveContext(dup, found && tag_ub != nullptr ? *tag_ub : 32767);
-  if (absl::Status status = MpiCallStatus(
+  if (absl::Status status = base_internal::MpiCallStatus(
           MPI_Comm_set_attr(comm, keyval, context), "MPI_Comm_set_attr");
       !status.ok()) {
     delete context;
@@ -51,7 +53,7 @@ absl::StatusOr<CollectiveContext*> CollectiveContext::Of(MPI_Comm comm) {
 }
 
 CollectiveContext::~CollectiveContext() {
-  if (!MpiFinalized()) MPI_Comm_free(&comm_);
+  if (!base_internal::MpiFinalized()) MPI_Comm_free(&comm_);
 }
 
 int CollectiveContext::NextTag() {

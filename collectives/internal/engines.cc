@@ -1,4 +1,4 @@
-#include "collectives/internal/engines.h"
+#include "pkl5/collectives/internal/engines.h"
 
 #include <mpi.h>
 
@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "collectives/internal/block.h"
-#include "collectives/internal/context.h"
-#include "collectives/internal/parts.h"
-#include "collectives/internal/receive_from_block.h"
-#include "comm/intercomm.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/collectives/internal/block.h"
+#include "pkl5/collectives/internal/context.h"
+#include "pkl5/collectives/internal/parts.h"
+#include "pkl5/collectives/internal/receive_from_block.h"
+#include "pkl5/comm/intercomm.h"
 
 namespace pkl5::collectives_internal {
 namespace {
@@ -114,9 +114,10 @@ std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
 }
 
 absl::Status WaitAll(std::vector<MPI_Request>& requests) {
-  return MpiCallStatus(MPI_Waitall(static_cast<int>(requests.size()),
-                                   requests.data(), MPI_STATUSES_IGNORE),
-                       "MPI_Waitall (pkl5 collective)");
+  return base_internal::MpiCallStatus(
+      MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
+                  MPI_STATUSES_IGNORE),
+      "MPI_Waitall (pkl5 collective)");
 }
 
 absl::Status FromRank(const absl::Status& status, int rank) {
@@ -159,10 +160,10 @@ absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
     error = CheckSize(pieces, group.decode);
     parts = Block(pieces, error, block.data(), table);
   }
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Bcast(block.data(), static_cast<int>(kBlockBytes),
-                              MPI_BYTE, root, group.comm),
-                    "MPI_Bcast (pkl5 block)"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Bcast(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE, root,
+                group.comm),
+      "MPI_Bcast (pkl5 block)"));
   if (roles.root_side) {
     PKL5_RETURN_IF_ERROR(error);
     return BcastParts(parts, group.comm, root, group.block_bytes);
@@ -189,7 +190,7 @@ absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
   }
   std::string blocks(
       receives ? static_cast<size_t>(group.peers) * kBlockBytes : 0, '\0');
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Gather(sends ? block.data() : nullptr,
                  sends ? static_cast<int>(kBlockBytes) : 0, MPI_BYTE,
                  receives ? blocks.data() : nullptr,
@@ -244,13 +245,13 @@ absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
     }
   }
   std::string block(kBlockBytes, '\0');
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Scatter(sends ? blocks.data() : nullptr,
-                                static_cast<int>(kBlockBytes), MPI_BYTE,
-                                receives ? block.data() : nullptr,
-                                receives ? static_cast<int>(kBlockBytes) : 0,
-                                MPI_BYTE, root, group.comm),
-                    "MPI_Scatter (pkl5 blocks)"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Scatter(sends ? blocks.data() : nullptr,
+                  static_cast<int>(kBlockBytes), MPI_BYTE,
+                  receives ? block.data() : nullptr,
+                  receives ? static_cast<int>(kBlockBytes) : 0, MPI_BYTE, root,
+                  group.comm),
+      "MPI_Scatter (pkl5 blocks)"));
   std::vector<MPI_Request> requests;
   const bool to_self = !group.inter && sends;
   if (sends && error.ok()) {
@@ -286,7 +287,7 @@ absl::Status Allgather(Comm& comm, const EncodeOne& encode,
   const std::vector<ConstPiece> parts =
       Block(pieces, error, block.data(), table);
   std::string blocks(static_cast<size_t>(group.peers) * kBlockBytes, '\0');
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Allgather(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                     blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                     group.comm),
@@ -335,7 +336,7 @@ absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
                      error, send_blocks.data() + i * kBlockBytes, tables[i]);
   }
   std::string blocks(peers * kBlockBytes, '\0');
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Alltoall(send_blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                    blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                    group.comm),

@@ -9,9 +9,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "comm/comm.h"
-#include "comm/internal/receive_object.h"
-#include "transport/envelope.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/internal/receive_object.h"
+#include "pkl5/transport/internal/envelope.h"
 
 namespace pkl5::collectives_internal {
 

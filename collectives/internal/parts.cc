@@ -1,30 +1,32 @@
-#include "collectives/internal/parts.h"
+#include "pkl5/collectives/internal/parts.h"
 
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
-#include "transport/large_count.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/transport/internal/large_count.h"
 
 namespace pkl5::collectives_internal {
 
 absl::Status BcastSource::Receive(void* data, size_t size) {
-  PKL5_ASSIGN_OR_RETURN(const ByteLayout layout,
-                        ByteLayout::Create(size, block_bytes_));
-  return MpiCallStatus(
+  PKL5_ASSIGN_OR_RETURN(
+      const transport_internal::ByteLayout layout,
+      transport_internal::ByteLayout::Create(size, block_bytes_));
+  return base_internal::MpiCallStatus(
       MPI_Bcast(data, layout.count(), layout.type(), root_, comm_),
       "MPI_Bcast (pkl5 part)");
 }
 
 absl::Status RecvSource::Receive(void* data, size_t size) {
-  PKL5_ASSIGN_OR_RETURN(const ByteLayout layout,
-                        ByteLayout::Create(size, block_bytes_));
+  PKL5_ASSIGN_OR_RETURN(
+      const transport_internal::ByteLayout layout,
+      transport_internal::ByteLayout::Create(size, block_bytes_));
   MPI_Status status;
   PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Recv(data, layout.count(), layout.type(), source_, tag_,
-                             comm_, &status),
-                    "MPI_Recv (pkl5 part)"));
+      base_internal::MpiCallStatus(MPI_Recv(data, layout.count(), layout.type(),
+                                            source_, tag_, comm_, &status),
+                                   "MPI_Recv (pkl5 part)"));
   return layout.CheckReceived(status);
 }
 
@@ -40,13 +42,14 @@ absl::Status LocalSource::Receive(void* data, size_t size) {
 absl::Status BcastParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
                         int root, size_t block_bytes) {
   for (const ConstPiece& part : parts) {
-    PKL5_ASSIGN_OR_RETURN(const ByteLayout layout,
-                          ByteLayout::Create(part.size, block_bytes));
+    PKL5_ASSIGN_OR_RETURN(
+        const transport_internal::ByteLayout layout,
+        transport_internal::ByteLayout::Create(part.size, block_bytes));
     // MPI_Bcast takes a non-const buffer; the root only reads it.
-    PKL5_RETURN_IF_ERROR(
-        MpiCallStatus(MPI_Bcast(const_cast<void*>(part.data), layout.count(),
-                                layout.type(), root, comm),
-                      "MPI_Bcast (pkl5 part)"));
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Bcast(const_cast<void*>(part.data), layout.count(), layout.type(),
+                  root, comm),
+        "MPI_Bcast (pkl5 part)"));
   }
   return absl::OkStatus();
 }
@@ -55,13 +58,14 @@ absl::Status IsendParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
                         int dest, int tag, size_t block_bytes,
                         std::vector<MPI_Request>& requests) {
   for (const ConstPiece& part : parts) {
-    PKL5_ASSIGN_OR_RETURN(const ByteLayout layout,
-                          ByteLayout::Create(part.size, block_bytes));
+    PKL5_ASSIGN_OR_RETURN(
+        const transport_internal::ByteLayout layout,
+        transport_internal::ByteLayout::Create(part.size, block_bytes));
     MPI_Request request = MPI_REQUEST_NULL;
-    PKL5_RETURN_IF_ERROR(
-        MpiCallStatus(MPI_Isend(part.data, layout.count(), layout.type(), dest,
-                                tag, comm, &request),
-                      "MPI_Isend (pkl5 part)"));
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Isend(part.data, layout.count(), layout.type(), dest, tag, comm,
+                  &request),
+        "MPI_Isend (pkl5 part)"));
     requests.push_back(request);
   }
   return absl::OkStatus();

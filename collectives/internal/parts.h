@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
-#include "transport/envelope.h"
+#include "pkl5/transport/internal/envelope.h"
 
 namespace pkl5::collectives_internal {
 

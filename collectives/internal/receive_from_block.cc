@@ -1,13 +1,13 @@
-#include "collectives/internal/receive_from_block.h"
+#include "pkl5/collectives/internal/receive_from_block.h"
 
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "collectives/internal/block.h"
-#include "serialization/serialization.h"
-#include "testing/status_macros.h"
-#include "transport/discard_buffer.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/collectives/internal/block.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/transport/internal/discard_buffer.h"
 
 namespace pkl5::collectives_internal {
 namespace {
@@ -16,8 +16,8 @@ namespace {
 // the others from the part source.
 class PieceReader {
  public:
-  PieceReader(const EnvelopeInfo& info, std::vector<uint64_t> sizes,
-              PartSource& parts)
+  PieceReader(const transport_internal::EnvelopeInfo& info,
+              std::vector<uint64_t> sizes, PartSource& parts)
       : info_(info), sizes_(std::move(sizes)), parts_(parts) {}
 
   const std::vector<uint64_t>& sizes() const { return sizes_; }
@@ -48,15 +48,16 @@ class PieceReader {
         inline_offset_ += sizes_[next_++];
         continue;
       }
-      PKL5_ASSIGN_OR_RETURN(const DiscardBuffer sink,
-                            DiscardBuffer::Create(sizes_[next_]));
+      PKL5_ASSIGN_OR_RETURN(
+          const transport_internal::DiscardBuffer sink,
+          transport_internal::DiscardBuffer::Create(sizes_[next_]));
       PKL5_RETURN_IF_ERROR(Read(sink.data()));
     }
     return absl::OkStatus();
   }
 
  private:
-  const EnvelopeInfo& info_;
+  const transport_internal::EnvelopeInfo& info_;
   std::vector<uint64_t> sizes_;
   PartSource& parts_;
   size_t next_ = 0;
@@ -106,7 +107,8 @@ absl::Status Decode(PieceReader& reader, comm_internal::DecodeTarget& target,
 absl::Status ReceiveFromBlock(absl::string_view block,
                               comm_internal::DecodeTarget& target,
                               const DecodeOptions& options, PartSource& parts) {
-  PKL5_ASSIGN_OR_RETURN(const EnvelopeInfo info, ReadBlock(block));
+  PKL5_ASSIGN_OR_RETURN(const transport_internal::EnvelopeInfo info,
+                        ReadBlock(block));
   std::vector<uint64_t> sizes = info.piece_sizes;
   if (!info.size_table_inline) {
     sizes.resize(info.piece_count);

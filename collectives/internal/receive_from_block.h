@@ -4,9 +4,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "collectives/internal/parts.h"
-#include "comm/internal/receive_object.h"
-#include "serialization/options.h"
+#include "pkl5/collectives/internal/parts.h"
+#include "pkl5/comm/internal/receive_object.h"
+#include "pkl5/serialization/options.h"
 
 namespace pkl5::collectives_internal {
 

@@ -9,9 +9,9 @@
 
 #include <memory>
 
-#include "comm/internal/receive_progress.h"
-#include "comm/options.h"
-#include "transport/transport.h"
+#include "pkl5/comm/internal/receive_progress.h"
+#include "pkl5/comm/options.h"
+#include "pkl5/transport/transport.h"
 
 namespace pkl5::comm_internal {
 

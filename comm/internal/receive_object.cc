@@ -1,10 +1,10 @@
-#include "comm/internal/receive_object.h"
+#include "pkl5/comm/internal/receive_object.h"
 
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
 
 namespace pkl5::comm_internal {
 namespace {

@@ -11,10 +11,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "comm/internal/receive_progress.h"
-#include "comm/status.h"
-#include "serialization/serialization.h"
-#include "transport/transport.h"
+#include "pkl5/comm/internal/receive_progress.h"
+#include "pkl5/comm/status.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/transport/transport.h"
 
 namespace pkl5::comm_internal {
 

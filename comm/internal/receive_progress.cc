@@ -1,8 +1,8 @@
-#include "comm/internal/receive_progress.h"
+#include "pkl5/comm/internal/receive_progress.h"
 
 #include <algorithm>
 
-#include "testing/status_macros.h"
+#include "pkl5/base/status_macros.h"
 
 namespace pkl5::comm_internal {
 

@@ -1,9 +1,9 @@
-#include "comm/internal/request_state.h"
+#include "pkl5/comm/internal/request_state.h"
 
 #include <utility>
 
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
 
 namespace pkl5::comm_internal {
 
@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
 }
 
 SendState::~SendState() {
-  if (!done_ && operation_ != nullptr && !MpiFinalized()) (void)Wait();
+  if (!done_ && operation_ != nullptr && !base_internal::MpiFinalized())
+    (void)Wait();
 }
 
 absl::Status SendState::Finish(absl::Status status) {

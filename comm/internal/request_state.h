@@ -10,12 +10,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "comm/internal/comm_state.h"
-#include "comm/internal/receive_object.h"
-#include "comm/internal/receive_progress.h"
-#include "comm/status.h"
-#include "serialization/serialization.h"
-#include "transport/transport.h"
+#include "pkl5/comm/internal/comm_state.h"
+#include "pkl5/comm/internal/receive_object.h"
+#include "pkl5/comm/internal/receive_progress.h"
+#include "pkl5/comm/status.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/transport/transport.h"
 
 namespace pkl5::comm_internal {
 

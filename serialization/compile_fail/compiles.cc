@@ -1,5 +1,5 @@
 // Must compile: proves the compile-fail cases fail for their own reason.
-#include "serialization/serialization.h"
+#include "pkl5/serialization/serialization.h"
 
 struct OptedIn {
   int value = 0;

@@ -1,6 +1,6 @@
 // Must not compile: an enum that cannot hold every value of its underlying
 // type, so a received value could be out of its range.
-#include "serialization/serialization.h"
+#include "pkl5/serialization/serialization.h"
 
 enum Loose { kFirst, kSecond };
 

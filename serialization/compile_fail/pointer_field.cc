@@ -1,5 +1,5 @@
 // Must not compile: a pointer cannot travel to another process.
-#include "serialization/serialization.h"
+#include "pkl5/serialization/serialization.h"
 
 struct WithPointer {
   const int* target = nullptr;

@@ -1,5 +1,5 @@
 // Must not compile: a struct that did not opt in.
-#include "serialization/serialization.h"
+#include "pkl5/serialization/serialization.h"
 
 struct NotOptedIn {
   int value = 0;

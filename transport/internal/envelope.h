@@ -19,8 +19,8 @@
 // receiver can drain a message it rejects without understanding it.
 //
 // Scalars are in host byte order, as in the rest of pkl5.
-#ifndef PKL5_TRANSPORT_ENVELOPE_H_
-#define PKL5_TRANSPORT_ENVELOPE_H_
+#ifndef PKL5_TRANSPORT_INTERNAL_ENVELOPE_H_
+#define PKL5_TRANSPORT_INTERNAL_ENVELOPE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -30,22 +30,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "pkl5/transport/options.h"
+#include "pkl5/transport/transport.h"
 
-namespace pkl5 {
-
-// The envelope's size bound: Open MPI's shared-memory eager limit (4 KiB),
-// so an envelope never waits for a rendezvous with its receiver.
-inline constexpr size_t kEnvelopeBytes = 4096;
+namespace pkl5::transport_internal {
 
 inline constexpr uint32_t kEnvelopeMagic = 0x354c4b50;  // "PKL5"
 inline constexpr uint16_t kEnvelopeVersion = 1;
 inline constexpr size_t kEnvelopePrefixBytes = 32;
-
-// A read-only piece of an outgoing object.
-struct ConstPiece {
-  const void* data = nullptr;
-  size_t size = 0;
-};
 
 // What an envelope says about its object.
 struct EnvelopeInfo {
@@ -93,6 +85,6 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
 // another version. The returned `inline_bytes` views `bytes`.
 absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes);
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
-#endif  // PKL5_TRANSPORT_ENVELOPE_H_
+#endif  // PKL5_TRANSPORT_INTERNAL_ENVELOPE_H_

@@ -18,8 +18,8 @@
 //   of buffer space loses the communicator's message order, and every later
 //   message to that peer hangs (measured), so a too-small buffer could not
 //   be a clean error.
-#ifndef PKL5_TRANSPORT_SEND_OPERATION_H_
-#define PKL5_TRANSPORT_SEND_OPERATION_H_
+#ifndef PKL5_TRANSPORT_INTERNAL_SEND_OPERATION_H_
+#define PKL5_TRANSPORT_INTERNAL_SEND_OPERATION_H_
 
 #include <mpi.h>
 
@@ -31,11 +31,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "transport/channel.h"
-#include "transport/envelope.h"
-#include "transport/transport.h"
+#include "pkl5/transport/internal/channel.h"
+#include "pkl5/transport/internal/envelope.h"
+#include "pkl5/transport/transport.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 class SendOperation {
  public:
@@ -86,6 +86,6 @@ class SendOperation {
 absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
                   int destination, int tag, SendMode mode);
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
-#endif  // PKL5_TRANSPORT_SEND_OPERATION_H_
+#endif  // PKL5_TRANSPORT_INTERNAL_SEND_OPERATION_H_

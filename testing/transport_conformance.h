@@ -4,15 +4,15 @@
 //
 // Each case runs on every rank at once, SPMD style: it sends to the next
 // rank and receives from the previous one (itself on a single rank).
-#ifndef PKL5_TRANSPORT_TRANSPORT_CONFORMANCE_H_
-#define PKL5_TRANSPORT_TRANSPORT_CONFORMANCE_H_
+#ifndef PKL5_TESTING_TRANSPORT_CONFORMANCE_H_
+#define PKL5_TESTING_TRANSPORT_CONFORMANCE_H_
 
 #include <string>
 
 #include "absl/types/span.h"
-#include "transport/transport.h"
+#include "pkl5/transport/transport.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 
 // One rank's view of the world a case runs in.
 class ConformanceEnvironment {
@@ -33,6 +33,6 @@ struct ConformanceCase {
 // Every case, for INSTANTIATE_TEST_SUITE_P.
 absl::Span<const ConformanceCase> ConformanceCases();
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
-#endif  // PKL5_TRANSPORT_TRANSPORT_CONFORMANCE_H_
+#endif  // PKL5_TESTING_TRANSPORT_CONFORMANCE_H_

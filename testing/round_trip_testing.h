@@ -1,7 +1,7 @@
 // Test helpers: round trips of any codec-supported value and their corrupt
 // twins (TensorStore's TestSerializationRoundTrip, for frames).
-#ifndef PKL5_SERIALIZATION_ROUND_TRIP_TESTING_H_
-#define PKL5_SERIALIZATION_ROUND_TRIP_TESTING_H_
+#ifndef PKL5_TESTING_ROUND_TRIP_TESTING_H_
+#define PKL5_TESTING_ROUND_TRIP_TESTING_H_
 
 #include <cstdint>
 #include <string>
@@ -11,10 +11,10 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "serialization/serialization.h"
-#include "testing/status_matchers.h"
+#include "pkl5/serialization/serialization.h"
+#include "pkl5/testing/status_matchers.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 
 // Encodes `value` with `threshold`, decodes it into a fresh T, and expects
 // equality. Returns the frame for further checks.
@@ -70,6 +70,6 @@ void ExpectCorruptTwinFails(const T& value, uint64_t threshold = 0) {
   }
 }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
-#endif  // PKL5_SERIALIZATION_ROUND_TRIP_TESTING_H_
+#endif  // PKL5_TESTING_ROUND_TRIP_TESTING_H_

@@ -1,8 +1,8 @@
 // Objects of many types for the comm tests (a C++ rendering of the message
 // list of mpi4py's own pkl5 tests, plus user structs and large arrays), and
 // a way to run a check over each of them.
-#ifndef PKL5_COMM_COMM_TESTING_H_
-#define PKL5_COMM_COMM_TESTING_H_
+#ifndef PKL5_TESTING_COMM_TESTING_H_
+#define PKL5_TESTING_COMM_TESTING_H_
 
 #include <mpi.h>
 
@@ -20,11 +20,11 @@
 #include <variant>
 #include <vector>
 
-#include "comm/comm.h"
-#include "comm/options.h"
-#include "serialization/serialization.h"
+#include "pkl5/comm/comm.h"
+#include "pkl5/comm/options.h"
+#include "pkl5/serialization/serialization.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 
 // A user struct with strings, a map and a large vector (out-of-band at the
 // default threshold).
@@ -118,6 +118,6 @@ void ForEachObject(Check&& check) {
              TestObjects());
 }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
-#endif  // PKL5_COMM_COMM_TESTING_H_
+#endif  // PKL5_TESTING_COMM_TESTING_H_

@@ -1,12 +1,12 @@
-#include "transport/large_count.h"
+#include "pkl5/transport/internal/large_count.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 absl::StatusOr<ByteLayout> ByteLayout::Create(size_t bytes,
                                               size_t block_bytes) {
@@ -26,7 +26,7 @@ absl::StatusOr<ByteLayout> ByteLayout::Create(size_t bytes,
                      ", more than MPI's int count allows"));
   }
   MPI_Datatype vector = MPI_DATATYPE_NULL;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Type_vector(static_cast<int>(blocks), static_cast<int>(block_bytes),
                       static_cast<int>(block_bytes), MPI_BYTE, &vector),
       "MPI_Type_vector"));
@@ -36,15 +36,15 @@ absl::StatusOr<ByteLayout> ByteLayout::Create(size_t bytes,
     const MPI_Aint displacements[2] = {
         0, static_cast<MPI_Aint>(blocks * block_bytes)};
     const MPI_Datatype types[2] = {vector, MPI_BYTE};
-    const absl::Status status = MpiCallStatus(
+    const absl::Status status = base_internal::MpiCallStatus(
         MPI_Type_create_struct(2, lengths, displacements, types, &type),
         "MPI_Type_create_struct");
     // The struct holds its own reference to the vector.
     MPI_Type_free(&vector);
     PKL5_RETURN_IF_ERROR(status);
   }
-  if (absl::Status status =
-          MpiCallStatus(MPI_Type_commit(&type), "MPI_Type_commit");
+  if (absl::Status status = base_internal::MpiCallStatus(MPI_Type_commit(&type),
+                                                         "MPI_Type_commit");
       !status.ok()) {
     MPI_Type_free(&type);
     return status;
@@ -59,7 +59,7 @@ ByteLayout::ByteLayout(ByteLayout&& other) noexcept
 
 ByteLayout& ByteLayout::operator=(ByteLayout&& other) noexcept {
   if (this != &other) {
-    if (is_derived() && !MpiFinalized()) MPI_Type_free(&type_);
+    if (is_derived() && !base_internal::MpiFinalized()) MPI_Type_free(&type_);
     bytes_ = other.bytes_;
     count_ = other.count_;
     type_ = std::exchange(other.type_, MPI_BYTE);
@@ -68,12 +68,12 @@ ByteLayout& ByteLayout::operator=(ByteLayout&& other) noexcept {
 }
 
 ByteLayout::~ByteLayout() {
-  if (is_derived() && !MpiFinalized()) MPI_Type_free(&type_);
+  if (is_derived() && !base_internal::MpiFinalized()) MPI_Type_free(&type_);
 }
 
 absl::Status ByteLayout::CheckReceived(const MPI_Status& status) const {
   MPI_Count received = 0;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Get_elements_x(&status, type_, &received), "MPI_Get_elements_x"));
   if (received == MPI_UNDEFINED || static_cast<size_t>(received) != bytes_) {
     return absl::DataLossError(
@@ -83,4 +83,4 @@ absl::Status ByteLayout::CheckReceived(const MPI_Status& status) const {
   return absl::OkStatus();
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

@@ -1,10 +1,10 @@
-#include "testing/mpi_error.h"
+#include "pkl5/base/mpi_error.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
 
-namespace pkl5 {
+namespace pkl5::base_internal {
 namespace {
 
 absl::StatusCode CodeForErrorClass(int error_class) {
@@ -55,4 +55,4 @@ bool MpiFinalized() {
   return finalized != 0;
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::base_internal

@@ -1,13 +1,13 @@
-#include "transport/send_operation.h"
+#include "pkl5/transport/internal/send_operation.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
-#include "transport/large_count.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/transport/internal/large_count.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 absl::StatusOr<std::unique_ptr<SendOperation>> SendOperation::Start(
     Channel& channel, absl::Span<const ConstPiece> pieces, int destination,
     int tag, SendMode mode) {
@@ -59,17 +59,17 @@ absl::Status SendOperation::PostAll(Channel& channel,
                                     std::vector<MPI_Request>& requests) {
   requests.reserve(requests.size() + 1 + channel_pieces.size());
   MPI_Request request = MPI_REQUEST_NULL;
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus((synchronous ? MPI_Issend : MPI_Isend)(
-                        envelope.data(), static_cast<int>(envelope.size()),
-                        MPI_BYTE, destination, tag, channel.comm(), &request),
-                    "pkl5 send of the envelope"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      (synchronous ? MPI_Issend : MPI_Isend)(
+          envelope.data(), static_cast<int>(envelope.size()), MPI_BYTE,
+          destination, tag, channel.comm(), &request),
+      "pkl5 send of the envelope"));
   requests.push_back(request);
   for (const ConstPiece& piece : channel_pieces) {
     PKL5_ASSIGN_OR_RETURN(
         const ByteLayout layout,
         ByteLayout::Create(piece.size, channel.options().block_bytes));
-    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Isend(piece.data, layout.count(), layout.type(), destination,
                   channel_tag, channel.private_comm(), &request),
         "pkl5 send of a part"));
@@ -104,12 +104,12 @@ absl::Status SendOperation::PostBuffered(
 }
 
 SendOperation::~SendOperation() {
-  if (!done() && !MpiFinalized()) (void)Wait();
+  if (!done() && !base_internal::MpiFinalized()) (void)Wait();
 }
 
 absl::Status SendOperation::Finish(int code, absl::string_view call) {
   requests_.clear();
-  return MpiCallStatus(code, call);
+  return base_internal::MpiCallStatus(code, call);
 }
 
 absl::StatusOr<bool> SendOperation::Test() {
@@ -145,7 +145,7 @@ absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
     thread_local std::string envelope;
     BuildEnvelope(pieces, channel.NextChannelTag(destination), envelope,
                   channel.options().envelope_bytes);
-    return MpiCallStatus(
+    return base_internal::MpiCallStatus(
         (mode == SendMode::kSynchronous ? MPI_Ssend : MPI_Send)(
             envelope.data(), static_cast<int>(envelope.size()), MPI_BYTE,
             destination, tag, channel.comm()),
@@ -157,4 +157,4 @@ absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
   return operation->Wait();
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

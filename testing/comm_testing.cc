@@ -1,14 +1,14 @@
-#include "comm/comm_testing.h"
+#include "pkl5/testing/comm_testing.h"
 
 #include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
 
-#include "comm/intercomm.h"
-#include "comm/intracomm.h"
+#include "pkl5/comm/intercomm.h"
+#include "pkl5/comm/intracomm.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 using StressObject = std::tuple<int32_t, int32_t, std::vector<int64_t>>;
@@ -116,4 +116,4 @@ TestComm::~TestComm() {
   if (mpi_comm_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_comm_);
 }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing

@@ -12,8 +12,8 @@
 // pkl5 reports MPI errors as statuses: creating a channel sets
 // MPI_ERRORS_RETURN on the user's communicator (mpi4py does the same for
 // MPI_COMM_WORLD) and on the duplicate.
-#ifndef PKL5_TRANSPORT_CHANNEL_H_
-#define PKL5_TRANSPORT_CHANNEL_H_
+#ifndef PKL5_TRANSPORT_INTERNAL_CHANNEL_H_
+#define PKL5_TRANSPORT_INTERNAL_CHANNEL_H_
 
 #include <mpi.h>
 
@@ -27,9 +27,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "transport/options.h"
+#include "pkl5/transport/options.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 class Channel {
  public:
@@ -100,6 +100,6 @@ class Channel {
   size_t buffered_bytes_ ABSL_GUARDED_BY(buffered_mutex_) = 0;
 };
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
-#endif  // PKL5_TRANSPORT_CHANNEL_H_
+#endif  // PKL5_TRANSPORT_INTERNAL_CHANNEL_H_

@@ -6,8 +6,8 @@
 //   ...
 //   if (rejected) return message.Drain();  // the channel stays in order
 //   PKL5_RETURN_IF_ERROR(message.ReceiveNext({zone.data, zone.size}));
-#ifndef PKL5_TRANSPORT_INCOMING_MESSAGE_H_
-#define PKL5_TRANSPORT_INCOMING_MESSAGE_H_
+#ifndef PKL5_TRANSPORT_INTERNAL_INCOMING_MESSAGE_H_
+#define PKL5_TRANSPORT_INTERNAL_INCOMING_MESSAGE_H_
 
 #include <mpi.h>
 
@@ -20,12 +20,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "transport/channel.h"
-#include "transport/envelope.h"
-#include "transport/large_count.h"
-#include "transport/transport.h"
+#include "pkl5/transport/internal/channel.h"
+#include "pkl5/transport/internal/envelope.h"
+#include "pkl5/transport/internal/large_count.h"
+#include "pkl5/transport/transport.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 class IncomingMessage : public ReceivedObject {
  public:
@@ -92,6 +92,6 @@ class IncomingMessage : public ReceivedObject {
   size_t next_ = 0;
 };
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
-#endif  // PKL5_TRANSPORT_INCOMING_MESSAGE_H_
+#endif  // PKL5_TRANSPORT_INTERNAL_INCOMING_MESSAGE_H_

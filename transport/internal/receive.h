@@ -13,8 +13,8 @@
 // MPI_PROC_NULL as source completes at once with an empty message
 // (`IncomingMessage::is_null`); MPI_ANY_SOURCE and MPI_ANY_TAG resolve to
 // the envelope's source and tag, which the pieces are then received from.
-#ifndef PKL5_TRANSPORT_RECEIVE_H_
-#define PKL5_TRANSPORT_RECEIVE_H_
+#ifndef PKL5_TRANSPORT_INTERNAL_RECEIVE_H_
+#define PKL5_TRANSPORT_INTERNAL_RECEIVE_H_
 
 #include <mpi.h>
 
@@ -24,10 +24,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "transport/channel.h"
-#include "transport/incoming_message.h"
+#include "pkl5/transport/internal/channel.h"
+#include "pkl5/transport/internal/incoming_message.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 // Blocks until an envelope from `source` with `tag` can be received, and
 // receives it.
@@ -83,6 +83,6 @@ class EnvelopeReceive {
   bool taken_ = false;
 };
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
-#endif  // PKL5_TRANSPORT_RECEIVE_H_
+#endif  // PKL5_TRANSPORT_INTERNAL_RECEIVE_H_

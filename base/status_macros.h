@@ -9,14 +9,15 @@
 //     PKL5_ASSIGN_OR_RETURN(std::string header, EncodeHeader(thing));
 //     return Frame{std::move(header)};
 //   }
-#ifndef PKL5_TESTING_STATUS_MACROS_H_
-#define PKL5_TESTING_STATUS_MACROS_H_
+#ifndef PKL5_BASE_STATUS_MACROS_H_
+#define PKL5_BASE_STATUS_MACROS_H_
 
 #include <utility>
 
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "pkl5/base/config.h"  // first: the C++17 check
 
 // Evaluates `expr`, an `absl::Status`, and returns it from the enclosing
 // function if it is not OK.
@@ -46,4 +47,4 @@
 #define PKL5_STATUS_MACROS_CONCAT_(a, b) PKL5_STATUS_MACROS_CONCAT_IMPL_(a, b)
 #define PKL5_STATUS_MACROS_CONCAT_IMPL_(a, b) a##b
 
-#endif  // PKL5_TESTING_STATUS_MACROS_H_
+#endif  // PKL5_BASE_STATUS_MACROS_H_

@@ -8,15 +8,15 @@
 //
 //   PKL5_RETURN_IF_ERROR(MpiCallStatus(
 //       MPI_Send(data, count, MPI_BYTE, dest, tag, comm), "MPI_Send"));
-#ifndef PKL5_TESTING_MPI_ERROR_H_
-#define PKL5_TESTING_MPI_ERROR_H_
+#ifndef PKL5_BASE_MPI_ERROR_H_
+#define PKL5_BASE_MPI_ERROR_H_
 
 #include <mpi.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
-namespace pkl5 {
+namespace pkl5::base_internal {
 
 // Returns OK for `MPI_SUCCESS`; otherwise a status whose message names `call`
 // and the MPI error string, and whose code follows the MPI error class:
@@ -30,6 +30,6 @@ namespace pkl5 {
 // make no MPI call (any would be erroneous): what was pending is abandoned.
 bool MpiFinalized();
 
-}  // namespace pkl5
+}  // namespace pkl5::base_internal
 
-#endif  // PKL5_TESTING_MPI_ERROR_H_
+#endif  // PKL5_BASE_MPI_ERROR_H_

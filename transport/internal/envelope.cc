@@ -1,11 +1,11 @@
-#include "transport/envelope.h"
+#include "pkl5/transport/internal/envelope.h"
 
 #include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
 constexpr uint16_t kSizeTableInline = 1;
@@ -149,4 +149,4 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
   return info;
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

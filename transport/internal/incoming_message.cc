@@ -1,15 +1,15 @@
-#include "transport/incoming_message.h"
+#include "pkl5/transport/internal/incoming_message.h"
 
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
-#include "transport/discard_buffer.h"
-#include "transport/large_count.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/transport/internal/discard_buffer.h"
+#include "pkl5/transport/internal/large_count.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
 // Channel receives in flight, with the layouts their statuses are checked
@@ -20,17 +20,17 @@ class PendingPieces : public PendingOperation {
                 std::vector<ByteLayout> layouts)
       : requests_(std::move(requests)), layouts_(std::move(layouts)) {}
   ~PendingPieces() override {
-    if (!requests_.empty() && !MpiFinalized()) (void)Wait();
+    if (!requests_.empty() && !base_internal::MpiFinalized()) (void)Wait();
   }
 
   absl::StatusOr<bool> Test() override {
     if (requests_.empty()) return true;
     int done = 0;
     std::vector<MPI_Status> statuses(requests_.size());
-    PKL5_RETURN_IF_ERROR(
-        MpiCallStatus(MPI_Testall(static_cast<int>(requests_.size()),
-                                  requests_.data(), &done, statuses.data()),
-                      "MPI_Testall"));
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done,
+                    statuses.data()),
+        "MPI_Testall"));
     if (!done) return false;
     PKL5_RETURN_IF_ERROR(Check(statuses));
     return true;
@@ -38,10 +38,10 @@ class PendingPieces : public PendingOperation {
   absl::Status Wait() override {
     if (requests_.empty()) return absl::OkStatus();
     std::vector<MPI_Status> statuses(requests_.size());
-    PKL5_RETURN_IF_ERROR(
-        MpiCallStatus(MPI_Waitall(static_cast<int>(requests_.size()),
-                                  requests_.data(), statuses.data()),
-                      "MPI_Waitall"));
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(),
+                    statuses.data()),
+        "MPI_Waitall"));
     return Check(statuses);
   }
 
@@ -93,10 +93,10 @@ absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
       const ByteLayout layout,
       ByteLayout::Create(size, channel_->options().block_bytes));
   MPI_Status status;
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Recv(data, layout.count(), layout.type(), source_,
-                             channel_tag_, channel_->private_comm(), &status),
-                    "MPI_Recv (pkl5 channel)"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Recv(data, layout.count(), layout.type(), source_, channel_tag_,
+               channel_->private_comm(), &status),
+      "MPI_Recv (pkl5 channel)"));
   return layout.CheckReceived(status);
 }
 
@@ -144,7 +144,7 @@ absl::Status IncomingMessage::PostReceiveRest(
         ByteLayout layout,
         ByteLayout::Create(destination.size, channel_->options().block_bytes));
     MPI_Request request = MPI_REQUEST_NULL;
-    PKL5_RETURN_IF_ERROR(MpiCallStatus(
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Irecv(destination.data, layout.count(), layout.type(), source_,
                   channel_tag_, channel_->private_comm(), &request),
         "MPI_Irecv (pkl5 channel)"));
@@ -173,4 +173,4 @@ absl::Status IncomingMessage::Drain() {
   return first_error;
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

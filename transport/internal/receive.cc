@@ -1,13 +1,13 @@
-#include "transport/receive.h"
+#include "pkl5/transport/internal/receive.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
-#include "transport/discard_buffer.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/transport/internal/discard_buffer.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 namespace {
 
 // Receives the matched message `message` as an envelope: at most the
@@ -16,7 +16,7 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
                                                MPI_Message message,
                                                const MPI_Status& probed) {
   MPI_Count size = 0;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Get_elements_x(&probed, MPI_BYTE, &size), "MPI_Get_elements_x"));
   const int source = probed.MPI_SOURCE;
   const int tag = probed.MPI_TAG;
@@ -28,10 +28,10 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
     PKL5_ASSIGN_OR_RETURN(
         const ByteLayout layout,
         ByteLayout::Create(bytes, channel.options().block_bytes));
-    PKL5_RETURN_IF_ERROR(
-        MpiCallStatus(MPI_Mrecv(sink.data(), layout.count(), layout.type(),
-                                &message, MPI_STATUS_IGNORE),
-                      "MPI_Mrecv"));
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Mrecv(sink.data(), layout.count(), layout.type(), &message,
+                  MPI_STATUS_IGNORE),
+        "MPI_Mrecv"));
     return absl::DataLossError(absl::StrCat(
         "not a pkl5 message: ", size, " bytes from rank ", source, " with tag ",
         tag,
@@ -39,10 +39,10 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
         "pkl5 receives on?); discarded"));
   }
   std::string envelope(static_cast<size_t>(size), '\0');
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Mrecv(envelope.data(), static_cast<int>(size), MPI_BYTE,
-                              &message, MPI_STATUS_IGNORE),
-                    "MPI_Mrecv"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Mrecv(envelope.data(), static_cast<int>(size), MPI_BYTE, &message,
+                MPI_STATUS_IGNORE),
+      "MPI_Mrecv"));
   return IncomingMessage::FromEnvelope(channel, std::move(envelope), source,
                                        tag);
 }
@@ -60,9 +60,9 @@ absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
   if (source == MPI_PROC_NULL) return IncomingMessage::Null();
   MPI_Message message = MPI_MESSAGE_NULL;
   MPI_Status status;
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Mprobe(source, tag, channel.comm(), &message, &status),
-                    "MPI_Mprobe"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Mprobe(source, tag, channel.comm(), &message, &status),
+      "MPI_Mprobe"));
   return ReceiveMatched(channel, message, status);
 }
 
@@ -74,7 +74,7 @@ absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
   MPI_Message message = MPI_MESSAGE_NULL;
   MPI_Status status;
   int found = 0;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Improbe(source, tag, channel.comm(), &found, &message, &status),
       "MPI_Improbe"));
   if (!found) return std::nullopt;
@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
     return receive;
   }
   receive->buffer_.resize(channel.options().envelope_bytes);
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Irecv(receive->buffer_.data(),
                 static_cast<int>(receive->buffer_.size()), MPI_BYTE, source,
                 tag, channel.comm(), &receive->request_),
@@ -105,13 +105,13 @@ EnvelopeReceive::~EnvelopeReceive() {
   // After MPI_Finalize no MPI call is allowed: what is pending is abandoned.
   if (done_) {
     if (!taken_ && !cancelled_ && !proc_null_ && error_.ok() &&
-        !MpiFinalized()) {
+        !base_internal::MpiFinalized()) {
       absl::StatusOr<IncomingMessage> message = TakeMessage();
       if (message.ok()) (void)message->Drain();
     }
     return;
   }
-  if (MpiFinalized()) return;
+  if (base_internal::MpiFinalized()) return;
   absl::StatusOr<bool> cancelled = Cancel();
   if (cancelled.ok() && !*cancelled) {
     // Matched before the cancel: consume it to keep the channel in order.
@@ -134,7 +134,7 @@ absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
           status_.MPI_SOURCE, " with tag ", status_.MPI_TAG,
           " (a raw MPI message on a tag pkl5 receives on?); discarded"));
     } else {
-      error_ = MpiCallStatus(code, call);
+      error_ = base_internal::MpiCallStatus(code, call);
     }
   }
   return absl::OkStatus();
@@ -156,7 +156,8 @@ absl::Status EnvelopeReceive::Wait() {
 
 absl::StatusOr<bool> EnvelopeReceive::Cancel() {
   if (done_) return cancelled_;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Cancel(&request_), "MPI_Cancel"));
+  PKL5_RETURN_IF_ERROR(
+      base_internal::MpiCallStatus(MPI_Cancel(&request_), "MPI_Cancel"));
   PKL5_RETURN_IF_ERROR(Wait());
   int flag = 0;
   MPI_Test_cancelled(&status_, &flag);
@@ -175,11 +176,11 @@ absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
   if (proc_null_) return IncomingMessage::Null();
   PKL5_RETURN_IF_ERROR(error_);
   int count = 0;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Get_count(&status_, MPI_BYTE, &count),
-                                     "MPI_Get_count"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Get_count(&status_, MPI_BYTE, &count), "MPI_Get_count"));
   buffer_.resize(static_cast<size_t>(count));
   return IncomingMessage::FromEnvelope(*channel_, std::move(buffer_),
                                        status_.MPI_SOURCE, status_.MPI_TAG);
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

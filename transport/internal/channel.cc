@@ -1,13 +1,14 @@
-#include "transport/channel.h"
+#include "pkl5/transport/internal/channel.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "testing/mpi_error.h"
-#include "testing/status_macros.h"
+#include "pkl5/base/mpi_error.h"
+#include "pkl5/base/status_macros.h"
+#include "pkl5/transport/internal/envelope.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
     MPI_Comm comm, const TransportOptions& options) {
@@ -25,27 +26,27 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "block_bytes must be 1..", INT_MAX, ", not ", options.block_bytes));
   }
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
-                    "MPI_Comm_set_errhandler"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
+      "MPI_Comm_set_errhandler"));
   int is_inter = 0;
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_test_inter(comm, &is_inter),
-                                     "MPI_Comm_test_inter"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Comm_test_inter(comm, &is_inter), "MPI_Comm_test_inter"));
   int rank = 0;
   int size = 0;
   int peer_count = 0;
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank"));
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Comm_size(comm, &size), "MPI_Comm_size"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(MPI_Comm_rank(comm, &rank),
+                                                    "MPI_Comm_rank"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(MPI_Comm_size(comm, &size),
+                                                    "MPI_Comm_size"));
   peer_count = size;
   if (is_inter) {
-    PKL5_RETURN_IF_ERROR(MpiCallStatus(MPI_Comm_remote_size(comm, &peer_count),
-                                       "MPI_Comm_remote_size"));
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Comm_remote_size(comm, &peer_count), "MPI_Comm_remote_size"));
   }
   MPI_Comm private_comm = MPI_COMM_NULL;
-  PKL5_RETURN_IF_ERROR(
-      MpiCallStatus(MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
   MPI_Comm_set_errhandler(private_comm, MPI_ERRORS_RETURN);
   int* tag_ub = nullptr;
   int found = 0;
@@ -79,7 +80,7 @@ Channel::Channel(MPI_Comm comm, MPI_Comm private_comm,
 }
 
 Channel::~Channel() {
-  if (MpiFinalized()) return;
+  if (base_internal::MpiFinalized()) return;
   {
     absl::MutexLock lock(&buffered_mutex_);
     for (BufferedSend& send : buffered_) {
@@ -154,4 +155,4 @@ absl::Status Channel::CheckReceiveTag(int tag) const {
   return CheckSendTag(tag);
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

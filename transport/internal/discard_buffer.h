@@ -8,15 +8,15 @@
 // window it is ordinary memory; beyond, one shared-memory window is mapped
 // over and over across a reserved address range, so draining 10 GiB costs
 // 10 GiB of address space but one window of memory.
-#ifndef PKL5_TRANSPORT_DISCARD_BUFFER_H_
-#define PKL5_TRANSPORT_DISCARD_BUFFER_H_
+#ifndef PKL5_TRANSPORT_INTERNAL_DISCARD_BUFFER_H_
+#define PKL5_TRANSPORT_INTERNAL_DISCARD_BUFFER_H_
 
 #include <cstddef>
 #include <memory>
 
 #include "absl/status/statusor.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 class DiscardBuffer {
  public:
@@ -44,6 +44,6 @@ class DiscardBuffer {
   void* data_ = nullptr;
 };
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
-#endif  // PKL5_TRANSPORT_DISCARD_BUFFER_H_
+#endif  // PKL5_TRANSPORT_INTERNAL_DISCARD_BUFFER_H_

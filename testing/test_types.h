@@ -1,6 +1,6 @@
 // User types shared by the serialization tests.
-#ifndef PKL5_SERIALIZATION_TEST_TYPES_H_
-#define PKL5_SERIALIZATION_TEST_TYPES_H_
+#ifndef PKL5_TESTING_TEST_TYPES_H_
+#define PKL5_TESTING_TEST_TYPES_H_
 
 #include <array>
 #include <cstdint>
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "serialization/fields.h"
+#include "pkl5/serialization/fields.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 
 // Bulk: trivially copyable, every field bulk, no padding.
 struct Vec3 {
@@ -77,6 +77,6 @@ struct Empty {
   bool operator==(const Empty&) const { return true; }
 };
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
-#endif  // PKL5_SERIALIZATION_TEST_TYPES_H_
+#endif  // PKL5_TESTING_TEST_TYPES_H_

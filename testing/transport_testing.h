@@ -1,7 +1,7 @@
 // Helpers shared by the transport tests: recognisable byte patterns, pieces
 // of strings, and receiving every piece of an object.
-#ifndef PKL5_TRANSPORT_TRANSPORT_TESTING_H_
-#define PKL5_TRANSPORT_TRANSPORT_TESTING_H_
+#ifndef PKL5_TESTING_TRANSPORT_TESTING_H_
+#define PKL5_TESTING_TRANSPORT_TESTING_H_
 
 #include <cstddef>
 #include <string>
@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
-#include "transport/transport.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/transport/transport.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 
 // `size` bytes that differ with `seed`, so crossed objects are noticed.
 inline std::string Pattern(size_t size, int seed) {
@@ -43,6 +43,6 @@ inline std::vector<std::string> ReceiveAll(ReceivedObject& object) {
   return pieces;
 }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
 
-#endif  // PKL5_TRANSPORT_TRANSPORT_TESTING_H_
+#endif  // PKL5_TESTING_TRANSPORT_TESTING_H_

@@ -1,4 +1,4 @@
-#include "transport/discard_buffer.h"
+#include "pkl5/transport/internal/discard_buffer.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace pkl5 {
+namespace pkl5::transport_internal {
 
 absl::StatusOr<DiscardBuffer> DiscardBuffer::Create(size_t bytes) {
   DiscardBuffer buffer;
@@ -63,4 +63,4 @@ DiscardBuffer::~DiscardBuffer() {
   if (mapping_ != nullptr) munmap(mapping_, mapping_bytes_);
 }
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal

@@ -17,8 +17,8 @@
 //
 //   PKL5_ASSIGN_OR_RETURN(ByteLayout layout, ByteLayout::Create(size));
 //   MPI_Send(data, layout.count(), layout.type(), dest, tag, comm);
-#ifndef PKL5_TRANSPORT_LARGE_COUNT_H_
-#define PKL5_TRANSPORT_LARGE_COUNT_H_
+#ifndef PKL5_TRANSPORT_INTERNAL_LARGE_COUNT_H_
+#define PKL5_TRANSPORT_INTERNAL_LARGE_COUNT_H_
 
 #include <mpi.h>
 
@@ -28,11 +28,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "pkl5/transport/options.h"
 
-namespace pkl5 {
-
-// The largest block a layout uses by default: MPI's int count limit.
-inline constexpr size_t kDefaultBlockBytes = INT_MAX;
+namespace pkl5::transport_internal {
 
 // `count` elements of `type` that cover a span of bytes exactly.
 class ByteLayout {
@@ -71,6 +69,6 @@ class ByteLayout {
   MPI_Datatype type_ = MPI_BYTE;
 };
 
-}  // namespace pkl5
+}  // namespace pkl5::transport_internal
 
-#endif  // PKL5_TRANSPORT_LARGE_COUNT_H_
+#endif  // PKL5_TRANSPORT_INTERNAL_LARGE_COUNT_H_

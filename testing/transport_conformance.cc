@@ -1,4 +1,4 @@
-#include "transport/transport_conformance.h"
+#include "pkl5/testing/transport_conformance.h"
 
 #include <mpi.h>
 
@@ -10,10 +10,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/status_matchers.h"
-#include "transport/transport_testing.h"
+#include "pkl5/testing/status_matchers.h"
+#include "pkl5/testing/transport_testing.h"
 
-namespace pkl5::testing {
+namespace pkl5::internal_testing {
 namespace {
 
 using ::testing::ElementsAreArray;
@@ -376,4 +376,4 @@ constexpr ConformanceCase kCases[] = {
 
 absl::Span<const ConformanceCase> ConformanceCases() { return kCases; }
 
-}  // namespace pkl5::testing
+}  // namespace pkl5::internal_testing
