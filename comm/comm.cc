@@ -6,8 +6,9 @@ namespace pkl5 {
 
 std::shared_ptr<comm_internal::CommState> Comm::MakeState(
     std::shared_ptr<Transport> transport, MPI_Comm comm,
-    const CommOptions& options) {
+    const CommOptions& options, comm_internal::ThreadPolicy threads) {
   auto state = std::make_shared<comm_internal::CommState>();
+  state->threads = threads;
   state->transport = std::move(transport);
   state->comm = comm;
   state->options = options;
@@ -15,7 +16,10 @@ std::shared_ptr<comm_internal::CommState> Comm::MakeState(
 }
 
 absl::StatusOr<comm_internal::CommState*> Comm::State() const {
-  if (state_ != nullptr) return state_.get();
+  if (state_ != nullptr) {
+    PKL5_RETURN_IF_ERROR(state_->threads.CheckCallingThread());
+    return state_.get();
+  }
   return absl::FailedPreconditionError(
       "null pkl5 communicator (default-constructed, moved from or freed)");
 }

@@ -185,10 +185,11 @@ class Comm {
  protected:
   explicit Comm(std::shared_ptr<comm_internal::CommState> state)
       : state_(std::move(state)) {}
-  // Builds the state of a communicator over `transport`.
+  // Builds the state of a communicator over `transport`, called from the
+  // threads `threads` allows.
   static std::shared_ptr<comm_internal::CommState> MakeState(
       std::shared_ptr<Transport> transport, MPI_Comm comm,
-      const CommOptions& options);
+      const CommOptions& options, comm_internal::ThreadPolicy threads = {});
   absl::StatusOr<comm_internal::CommState*> State() const;
 
  private:

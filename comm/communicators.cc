@@ -9,9 +9,15 @@
 namespace pkl5 {
 namespace {
 
-// Checks that `comm` is of the kind wanted before anything collective
-// happens, so a mistake fails on every rank alike instead of hanging.
-absl::Status CheckKind(MPI_Comm comm, bool inter) {
+// Checks that MPI can be used and that `comm` is of the kind wanted before
+// anything collective happens, so a mistake fails on every rank alike
+// instead of hanging. Returns the threads that may use the communicator.
+absl::StatusOr<comm_internal::ThreadPolicy> CheckCreate(MPI_Comm comm,
+                                                        bool inter) {
+  PKL5_ASSIGN_OR_RETURN(
+      comm_internal::ThreadPolicy threads,
+      comm_internal::ThreadPolicy::FromMpi(inter ? "pkl5::Intercomm::Create"
+                                                 : "pkl5::Intracomm::Create"));
   if (comm == MPI_COMM_NULL) {
     return absl::InvalidArgumentError(
         "cannot wrap MPI_COMM_NULL in a pkl5 communicator");
@@ -25,17 +31,18 @@ absl::Status CheckKind(MPI_Comm comm, bool inter) {
         is_inter ? "inter" : "intra",
         "communicator; use pkl5::", is_inter ? "Intercomm" : "Intracomm"));
   }
-  return absl::OkStatus();
+  return threads;
 }
 
 }  // namespace
 
 absl::StatusOr<Intracomm> Intracomm::Create(MPI_Comm comm,
                                             const CommOptions& options) {
-  PKL5_RETURN_IF_ERROR(CheckKind(comm, /*inter=*/false));
+  PKL5_ASSIGN_OR_RETURN(comm_internal::ThreadPolicy threads,
+                        CheckCreate(comm, /*inter=*/false));
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport,
                         CreateMpiTransport(comm, options.transport));
-  return Intracomm(MakeState(std::move(transport), comm, options));
+  return Intracomm(MakeState(std::move(transport), comm, options, threads));
 }
 
 absl::StatusOr<Intracomm> Intracomm::Create(
@@ -49,10 +56,11 @@ absl::StatusOr<Intracomm> Intracomm::Create(
 
 absl::StatusOr<Intercomm> Intercomm::Create(MPI_Comm comm,
                                             const CommOptions& options) {
-  PKL5_RETURN_IF_ERROR(CheckKind(comm, /*inter=*/true));
+  PKL5_ASSIGN_OR_RETURN(comm_internal::ThreadPolicy threads,
+                        CheckCreate(comm, /*inter=*/true));
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport,
                         CreateMpiTransport(comm, options.transport));
-  return Intercomm(MakeState(std::move(transport), comm, options));
+  return Intercomm(MakeState(std::move(transport), comm, options, threads));
 }
 
 int Intercomm::remote_size() const {

@@ -20,10 +20,12 @@ class Intracomm : public Comm {
 
   // Wraps `comm`. Collective over `comm`: it duplicates it once for the
   // private channel that carries large parts (as MPI_Comm_dup, every rank
-  // must call it, in the same order as other collectives). Sets
-  // MPI_ERRORS_RETURN on `comm`, so MPI errors come back as statuses. Does
-  // not take ownership: `comm` must outlive the Intracomm and everything
-  // made from it. kInvalidArgument on an intercommunicator.
+  // must call it, in the same order as other collectives). Leaves `comm`
+  // as it is, its error handler included (docs/user_guide.md, "MPI
+  // errors"). Does not take ownership: `comm` must outlive the Intracomm
+  // and everything made from it. kInvalidArgument on an intercommunicator;
+  // kFailedPrecondition before MPI_Init or after MPI_Finalize, or on a
+  // thread other than the main one under MPI_THREAD_FUNNELED or below.
   static absl::StatusOr<Intracomm> Create(MPI_Comm comm,
                                           const CommOptions& options = {});
   // A communicator over any transport, e.g. LoopbackWorld's for tests

@@ -29,8 +29,8 @@ absl::Status Message::free() {
   return object->Drain();
 }
 
-absl::Status Message::CheckNotNull() const {
-  if (!is_null()) return absl::OkStatus();
+absl::Status Message::CheckUsable() const {
+  if (!is_null()) return comm_->threads.CheckCallingThread();
   return absl::FailedPreconditionError(
       "null pkl5 message: it was received or freed already (or never "
       "probed)");

@@ -63,7 +63,7 @@ class Message {
   // `object` is left as it is. On error `object` is valid but unspecified.
   template <typename T>
   absl::Status recv_into(T& object, Status* status = nullptr) {
-    PKL5_RETURN_IF_ERROR(CheckNotNull());
+    PKL5_RETURN_IF_ERROR(CheckUsable());
     std::unique_ptr<ReceivedObject> matched = std::move(object_);
     if (status != nullptr) *status = comm_internal::StatusOf(*matched);
     comm_internal::ObjectTarget<T> target(object);
@@ -74,7 +74,7 @@ class Message {
   // while the caller works. The message becomes null.
   template <typename T>
   absl::StatusOr<RecvRequest<T>> irecv() {
-    PKL5_RETURN_IF_ERROR(CheckNotNull());
+    PKL5_RETURN_IF_ERROR(CheckUsable());
     PKL5_ASSIGN_OR_RETURN(
         std::unique_ptr<comm_internal::ReceiveState<T>> state,
         comm_internal::ReceiveState<T>::Matched(comm_, std::move(object_)));
@@ -96,7 +96,8 @@ class Message {
   Message(std::shared_ptr<comm_internal::CommState> comm,
           std::unique_ptr<ReceivedObject> object)
       : comm_(std::move(comm)), object_(std::move(object)) {}
-  absl::Status CheckNotNull() const;
+  // kFailedPrecondition when null, or called from a thread that may not.
+  absl::Status CheckUsable() const;
 
   std::shared_ptr<comm_internal::CommState> comm_;
   std::unique_ptr<ReceivedObject> object_;

@@ -9,6 +9,7 @@ absl::StatusOr<bool> Request::Complete(bool block, Status* status) {
     if (status != nullptr) *status = Status();
     return true;
   }
+  PKL5_RETURN_IF_ERROR(state_->CheckCallingThread());
   absl::Status failure;
   bool done = true;
   if (block) {
@@ -38,6 +39,7 @@ absl::Status Request::wait(Status* status) {
 
 absl::StatusOr<bool> Request::cancel() {
   if (state_ == nullptr) return false;
+  PKL5_RETURN_IF_ERROR(state_->CheckCallingThread());
   return state_->Cancel();
 }
 
@@ -46,6 +48,7 @@ absl::StatusOr<bool> Request::get_status(Status* status) {
     if (status != nullptr) *status = Status();
     return true;
   }
+  PKL5_RETURN_IF_ERROR(state_->CheckCallingThread());
   PKL5_ASSIGN_OR_RETURN(const bool done, state_->Test());
   if (done && status != nullptr) *status = state_->status();
   return done;

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "pkl5/comm/internal/receive_progress.h"
+#include "pkl5/comm/internal/thread_policy.h"
 #include "pkl5/comm/options.h"
 #include "pkl5/transport/transport.h"
 
@@ -20,6 +21,8 @@ struct CommState {
   // The user's communicator; MPI_COMM_NULL over a non-MPI transport.
   MPI_Comm comm = MPI_COMM_NULL;
   CommOptions options;
+  // Which threads may call it (thread_policy.h).
+  ThreadPolicy threads;
   // Posted receives waiting for their envelopes (receive_progress.h).
   ReceiveProgress progress;
 };

@@ -34,9 +34,16 @@ class RequestState {
   virtual bool HoldsObject() const = 0;
   // Final once Test returned true or Wait returned.
   const Status& status() const { return status_; }
+  // OK when the calling thread may complete it (thread_policy.h).
+  absl::Status CheckCallingThread() const {
+    return comm_ == nullptr ? absl::OkStatus()
+                            : comm_->threads.CheckCallingThread();
+  }
 
  protected:
   Status status_;
+  // The communicator it belongs to.
+  std::shared_ptr<CommState> comm_;
 };
 
 // A posted send. Destroying it before completion waits for completion: the
@@ -62,7 +69,6 @@ class SendState final : public RequestState {
   SendState() = default;
   absl::Status Finish(absl::Status status);
 
-  std::shared_ptr<CommState> comm_;
   std::shared_ptr<const void> owner_;
   Frame frame_;
   std::unique_ptr<PendingOperation> operation_;
@@ -82,8 +88,9 @@ class ObjectReceiveState : public RequestState, public Progressable {
   bool TryAdvance() override;
 
  protected:
-  explicit ObjectReceiveState(std::shared_ptr<CommState> comm)
-      : comm_(std::move(comm)) {}
+  explicit ObjectReceiveState(std::shared_ptr<CommState> comm) {
+    comm_ = std::move(comm);
+  }
   // Waits for an envelope from a posted receive (irecv), advanced by
   // others meanwhile.
   void Await(std::unique_ptr<PendingReceive> posted);
@@ -102,7 +109,6 @@ class ObjectReceiveState : public RequestState, public Progressable {
   // Leaves the communicator's progress list once the envelope was seen.
   void LeaveProgressIfArrived();
 
-  std::shared_ptr<CommState> comm_;
   // Guards everything below (and status_).
   mutable std::mutex mutex_;
   bool in_progress_ = false;

@@ -26,9 +26,6 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "block_bytes must be 1..", INT_MAX, ", not ", options.block_bytes));
   }
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
-      "MPI_Comm_set_errhandler"));
   int is_inter = 0;
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Comm_test_inter(comm, &is_inter), "MPI_Comm_test_inter"));

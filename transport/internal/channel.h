@@ -9,9 +9,11 @@
 // the parts from the resolved source under that tag, so neither another
 // thread's receive nor the user's raw MPI calls can intercept a part.
 //
-// pkl5 reports MPI errors as statuses: creating a channel sets
-// MPI_ERRORS_RETURN on the user's communicator (mpi4py does the same for
-// MPI_COMM_WORLD) and on the duplicate.
+// The user's communicator is never changed: the envelopes travel on it under
+// its own error handler (pkl5 validates ranks and tags before calling MPI,
+// so with valid arguments only a failure of MPI itself or a foreign message
+// that overruns a posted envelope receive reaches that handler). The
+// duplicate is pkl5's own and returns errors, which become statuses.
 #ifndef PKL5_TRANSPORT_INTERNAL_CHANNEL_H_
 #define PKL5_TRANSPORT_INTERNAL_CHANNEL_H_
 
