@@ -1,15 +1,19 @@
 """`pkl5_dependencies()`: the external repositories pkl5 builds against.
 
-A workspace that uses pkl5 (see consumer/) calls it from its WORKSPACE after
-`local_repository(name = "pkl5", ...)`:
+A workspace that uses pkl5 calls it from its WORKSPACE (README.md, "Use it
+from Bazel"; consumer/bazel is such a workspace):
 
+    local_repository(name = "pkl5", path = "/path/to/pkl5")
     load("@pkl5//third_party:dependencies.bzl", "pkl5_dependencies")
     pkl5_dependencies()
 
 Everything comes from Debian packages installed by tools/setup.sh; nothing
-is downloaded.
+is downloaded. A repository the workspace already declares under one of
+these names is left as it is.
 """
 
+load("//third_party/mpi:implementations.bzl", "MPI_IMPLEMENTATIONS")
+load(":offline_stand_ins.bzl", "offline_stand_ins")
 load(
     ":system_repositories.bzl",
     "system_absl",
@@ -21,24 +25,23 @@ load(
 def pkl5_dependencies():
     """Declares Abseil, GoogleTest, FlatBuffers, Open MPI and MPICH from /usr.
 
+    And the offline stand-ins Bazel 4.2.3 needs (offline_stand_ins.bzl).
     Repositories are fetched only when a build uses them: MPICH only under
-    `--config=mpich` (see //third_party/mpi).
+    `--define=mpi=mpich` (see //third_party/mpi).
     """
-    system_absl(name = "com_google_absl")
-    system_googletest(name = "com_google_googletest")
-    system_flatbuffers(name = "com_github_google_flatbuffers")
-    system_mpi(
-        name = "openmpi",
-        # Without it mpi.h drags in Open MPI's deprecated C++ bindings, which
-        # then fail to link.
-        defines = ["OMPI_SKIP_MPICXX=1"],
-        include_dir = "/usr/lib/x86_64-linux-gnu/openmpi/include",
-        pkg_config_module = "ompi-c",
-    )
-    system_mpi(
-        name = "mpich",
-        # As above, for MPICH's C++ bindings.
-        defines = ["MPICH_SKIP_MPICXX=1"],
-        include_dir = "/usr/include/x86_64-linux-gnu/mpich",
-        pkg_config_module = "mpich",
-    )
+    offline_stand_ins()
+    _maybe(system_absl, name = "com_google_absl")
+    _maybe(system_googletest, name = "com_google_googletest")
+    _maybe(system_flatbuffers, name = "com_github_google_flatbuffers")
+    for name, mpi in MPI_IMPLEMENTATIONS.items():
+        _maybe(
+            system_mpi,
+            name = name,
+            defines = mpi.defines,
+            include_dir = mpi.include_dir,
+            pkg_config_module = mpi.pkg_config_module,
+        )
+
+def _maybe(repository_rule, name, **kwargs):
+    if not native.existing_rule(name):
+        repository_rule(name = name, **kwargs)

@@ -1,43 +1,57 @@
 #!/usr/bin/env bash
-# Proves the layering of DESIGN.md with `bazel query`: dependencies point
-# down only, and serialization never reaches MPI.
+# Proves the layering of docs/design.md with `bazel query` (which follows
+# both branches of every select, so Open MPI and MPICH alike):
 #
-#   serialization  <-  transport  <-  comm  <-  collectives
+#   base  <-  serialization
+#   base  <-  transport            (transport never reaches serialization)
+#   serialization, transport  <-  comm  <-  collectives
 #
-# Layers that do not exist yet are skipped.
+# plus: serialization and base's status macros never reach MPI, and no
+# target that is not testonly depends on //testing.
 set -euo pipefail
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 
-layers=(serialization transport comm collectives)
-mpi='//third_party/mpi:* + @openmpi//...'
+mpi='//third_party/mpi:* + @openmpi//... + @mpich//...'
 failures=0
 
-forbid() {  # forbid LAYER DESCRIPTION QUERY-SET
-  local layer="$1" what="$2" forbidden="$3" found
-  found="$(bazel query --noshow_progress \
-    "deps(//${layer}/...) intersect (${forbidden})" 2>/dev/null)" || {
-    echo "layering: error: bazel query failed for //${layer}" >&2
+query() {
+  bazel query --noshow_progress "$1" 2>/dev/null
+}
+
+forbid() {  # forbid WHAT TARGETS DESCRIPTION QUERY-SET
+  local targets="$1" what="$2" forbidden="$3" found
+  if ! found="$(query "deps(${targets}) intersect (${forbidden})")"; then
+    echo "layering: error: bazel query failed for ${targets}" >&2
     failures=$((failures + 1))
-    return
-  }
-  if [[ -n "${found}" ]]; then
-    echo "layering: FAIL: //${layer} depends on ${what}:" >&2
+  elif [[ -n "${found}" ]]; then
+    echo "layering: FAIL: ${targets} depends on ${what}:" >&2
     echo "${found}" | sed 's/^/  /' >&2
     failures=$((failures + 1))
   else
-    echo "layering: ok: //${layer} does not depend on ${what}"
+    echo "layering: ok: ${targets} does not depend on ${what}"
   fi
 }
 
-for i in "${!layers[@]}"; do
-  layer="${layers[$i]}"
-  [[ -f "${layer}/BUILD.bazel" ]] || continue
-  if [[ "${layer}" == serialization ]]; then
-    forbid "${layer}" "MPI" "${mpi}"
-  fi
-  for upper in "${layers[@]:$((i + 1))}"; do
-    [[ -f "${upper}/BUILD.bazel" ]] || continue
-    forbid "${layer}" "//${upper}" "//${upper}/..."
-  done
-done
+forbid //base:status_macros "MPI" "${mpi}"
+forbid //base/... "any layer" \
+  "//serialization/... + //transport/... + //comm/... + //collectives/..."
+forbid //serialization/... "MPI" "${mpi}"
+forbid //serialization/... "//transport, //comm or //collectives" \
+  "//transport/... + //comm/... + //collectives/..."
+forbid //transport/... "//serialization, //comm or //collectives" \
+  "//serialization/... + //comm/... + //collectives/..."
+forbid //comm/... "//collectives" "//collectives/..."
+
+# Library code never depends on test code: //testing is testonly, and so
+# must be everything that reaches it.
+if ! found="$(query "attr(testonly, 0, rdeps(//..., //testing/...))")"; then
+  echo "layering: error: bazel query failed for rdeps of //testing" >&2
+  failures=$((failures + 1))
+elif [[ -n "${found}" ]]; then
+  echo "layering: FAIL: targets that are not testonly depend on //testing:" >&2
+  echo "${found}" | sed 's/^/  /' >&2
+  failures=$((failures + 1))
+else
+  echo "layering: ok: only testonly targets depend on //testing"
+fi
 exit $((failures > 0))

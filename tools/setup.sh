@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(
   # Build.
-  bazel-bootstrap g++ pkg-config
+  bazel-bootstrap g++ pkg-config cmake make
   # Dependencies (see WORKSPACE: all come from /usr).
   libopenmpi-dev openmpi-bin
   # The second MPI implementation (bazel test --config=mpich).
