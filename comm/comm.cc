@@ -33,6 +33,9 @@ int Comm::rank() const {
 int Comm::size() const {
   return state_ == nullptr ? 0 : state_->transport->size();
 }
+int Comm::peer_count() const {
+  return state_ == nullptr ? 0 : state_->transport->peer_count();
+}
 bool Comm::is_inter() const {
   return state_ != nullptr && state_->transport->is_inter();
 }
@@ -83,15 +86,15 @@ absl::StatusOr<std::optional<Message>> Comm::improbe(int source, int tag,
 }
 
 absl::Status Comm::probe(int source, int tag, Status* status) {
-  return iprobe(source, tag, status, /*block=*/true).status();
+  return PeekObject(source, tag, status, /*block=*/true).status();
 }
 
 absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status) {
-  return iprobe(source, tag, status, /*block=*/false);
+  return PeekObject(source, tag, status, /*block=*/false);
 }
 
-absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status,
-                                  bool block) {
+absl::StatusOr<bool> Comm::PeekObject(int source, int tag, Status* status,
+                                      bool block) {
   PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
   std::optional<ProbedEnvelope> found;
   while (block && state->progress.AnyBesides(nullptr)) {  // as in mprobe

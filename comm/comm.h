@@ -76,6 +76,9 @@ class Comm {
   int rank() const;
   // The size of the local group.
   int size() const;
+  // Ranks a send may address: size(), or the remote group's size on an
+  // intercommunicator (0 when null).
+  int peer_count() const;
   bool is_inter() const;
   const CommOptions& options() const;
   // Releases this handle (it becomes null). Safe at any time before
@@ -89,15 +92,15 @@ class Comm {
   // and fails with kResourceExhausted, sending nothing, when it is full.
   template <typename T>
   absl::Status send(const T& object, int dest, int tag = 0) {
-    return Send(object, dest, tag, SendMode::kStandard);
+    return SendBlocking(object, dest, tag, SendMode::kStandard);
   }
   template <typename T>
   absl::Status bsend(const T& object, int dest, int tag = 0) {
-    return Send(object, dest, tag, SendMode::kBuffered);
+    return SendBlocking(object, dest, tag, SendMode::kBuffered);
   }
   template <typename T>
   absl::Status ssend(const T& object, int dest, int tag = 0) {
-    return Send(object, dest, tag, SendMode::kSynchronous);
+    return SendBlocking(object, dest, tag, SendMode::kSynchronous);
   }
 
   // Nonblocking sends. An rvalue is moved into the request and kept until
@@ -193,9 +196,11 @@ class Comm {
   absl::StatusOr<comm_internal::CommState*> State() const;
 
  private:
-  absl::StatusOr<bool> iprobe(int source, int tag, Status* status, bool block);
+  // probe (block) and iprobe (not): one waits, the other looks once.
+  absl::StatusOr<bool> PeekObject(int source, int tag, Status* status,
+                                  bool block);
   template <typename T>
-  absl::Status Send(const T& object, int dest, int tag, SendMode mode) {
+  absl::Status SendBlocking(const T& object, int dest, int tag, SendMode mode) {
     PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
     if (dest == MPI_PROC_NULL) return SendFrame(Frame(), dest, tag, mode);
     return SendFrame(Encode(object, state->options.encode), dest, tag, mode);

@@ -63,9 +63,6 @@ absl::StatusOr<Intercomm> Intercomm::Create(MPI_Comm comm,
   return Intercomm(MakeState(std::move(transport), comm, options, threads));
 }
 
-int Intercomm::remote_size() const {
-  absl::StatusOr<comm_internal::CommState*> state = State();
-  return state.ok() ? (*state)->transport->peer_count() : 0;
-}
+int Intercomm::remote_size() const { return peer_count(); }
 
 }  // namespace pkl5

@@ -4,13 +4,14 @@
 // What pickle protocol 5 gives mpi4py (a stream plus `PickleBuffer`s), as
 // plain data the transport can send without knowing C++ types:
 //
-//   absl::StatusOr<Frame> frame = pkl5::Encode(particles);
-//   send(frame->header); send(frame->inband);
-//   for (const BufferView& view : frame->buffers) send(view.data, view.size);
+//   Frame frame = pkl5::Encode(particles);
+//   send(frame.header); send(frame.inband);
+//   for (const BufferView& view : frame.buffers) send(view.data, view.size);
 //
 // The receiver turns the header and in-band bytes back into the object with
 // its large arrays allocated but not yet filled, plus one `LandingZone` per
-// buffer: where that buffer's bytes must be written (see decode.h).
+// buffer: where that buffer's bytes must be written (BeginDecode in
+// serialization.h).
 #ifndef PKL5_SERIALIZATION_FRAME_H_
 #define PKL5_SERIALIZATION_FRAME_H_
 

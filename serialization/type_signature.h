@@ -4,9 +4,11 @@
 // receiver asking for another type gets an error naming both instead of
 // garbage. The readable name is built from the type's structure:
 //
+// clang-format off
 //   TypeName<std::vector<double>>()                        "vector<f64>"
-//   TypeName<std::map<std::string, std::vector<int>>>()
-//   "map<string,vector<i32>>" TypeName<Particle>() "Particle"
+//   TypeName<std::map<std::string, std::vector<int>>>()    "map<string,vector<i32>>"
+//   TypeName<Particle>()                                   "Particle"
+// clang-format on
 //
 // User types appear by the name they declare (PKL5_FIELDS); the hash covers
 // their fields too ("Particle{string,vector<f64>}"), so two programs whose

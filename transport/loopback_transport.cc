@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/status_macros.h"
+#include "pkl5/transport/address_rules.h"
 
 namespace pkl5 {
 
@@ -208,7 +209,9 @@ class LoopbackReceive : public PendingReceive {
 class LoopbackTransport : public Transport {
  public:
   LoopbackTransport(LoopbackWorld& world, int rank)
-      : world_(world), rank_(rank) {}
+      : world_(world),
+        rank_(rank),
+        addresses_{world.size_, /*is_inter=*/false, INT_MAX} {}
 
   int rank() const override { return rank_; }
   int size() const override { return world_.size_; }
@@ -218,11 +221,7 @@ class LoopbackTransport : public Transport {
   absl::StatusOr<std::unique_ptr<PendingOperation>> StartSend(
       absl::Span<const ConstPiece> pieces, int destination, int tag,
       SendMode mode) override {
-    PKL5_RETURN_IF_ERROR(CheckRank(destination, /*wildcard=*/false));
-    if (tag < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid tag ", tag, ": tags are 0..", INT_MAX));
-    }
+    PKL5_RETURN_IF_ERROR(addresses_.CheckSend(destination, tag));
     if (destination == MPI_PROC_NULL) {
       return std::unique_ptr<PendingOperation>(new DoneOperation());
     }
@@ -273,7 +272,7 @@ class LoopbackTransport : public Transport {
 
   absl::StatusOr<std::optional<ProbedEnvelope>> PeekEnvelope(
       int source, int tag, bool block) override {
-    PKL5_RETURN_IF_ERROR(CheckReceive(source, tag));
+    PKL5_RETURN_IF_ERROR(addresses_.CheckReceive(source, tag));
     if (source == MPI_PROC_NULL) {
       return ProbedEnvelope{MPI_PROC_NULL, MPI_ANY_TAG};
     }
@@ -300,7 +299,7 @@ class LoopbackTransport : public Transport {
 
   absl::StatusOr<std::unique_ptr<PendingReceive>> StartReceive(
       int source, int tag) override {
-    PKL5_RETURN_IF_ERROR(CheckReceive(source, tag));
+    PKL5_RETURN_IF_ERROR(addresses_.CheckReceive(source, tag));
     if (source == MPI_PROC_NULL) {
       return LoopbackReceive::ProcNull(world_.mutex_, world_.changed_);
     }
@@ -327,27 +326,9 @@ class LoopbackTransport : public Transport {
   }
 
  private:
-  absl::Status CheckRank(int rank, bool wildcard) const {
-    if (rank == MPI_PROC_NULL || (wildcard && rank == MPI_ANY_SOURCE) ||
-        (rank >= 0 && rank < world_.size_)) {
-      return absl::OkStatus();
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid rank ", rank, ": the communicator has ",
-                     world_.size_, " ranks (or use MPI_PROC_NULL)"));
-  }
-  absl::Status CheckReceive(int source, int tag) const {
-    PKL5_RETURN_IF_ERROR(CheckRank(source, /*wildcard=*/true));
-    if (tag < 0 && tag != MPI_ANY_TAG) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid tag ", tag, ": tags are 0..", INT_MAX));
-    }
-    return absl::OkStatus();
-  }
-
   absl::StatusOr<std::unique_ptr<ReceivedObject>> Take(int source, int tag,
                                                        bool block) {
-    PKL5_RETURN_IF_ERROR(CheckReceive(source, tag));
+    PKL5_RETURN_IF_ERROR(addresses_.CheckReceive(source, tag));
     if (source == MPI_PROC_NULL) {
       return std::unique_ptr<ReceivedObject>(new LoopbackObject());
     }
@@ -382,6 +363,7 @@ class LoopbackTransport : public Transport {
 
   LoopbackWorld& world_;
   const int rank_;
+  const AddressRules addresses_;
 };
 
 LoopbackWorld::LoopbackWorld(int size) : size_(size) {

@@ -116,8 +116,7 @@ absl::StatusOr<std::unique_ptr<PendingReceive>> MpiTransport::StartReceive(
 
 absl::StatusOr<std::optional<ProbedEnvelope>> MpiTransport::PeekEnvelope(
     int source, int tag, bool block) {
-  PKL5_RETURN_IF_ERROR(channel_->CheckSource(source));
-  PKL5_RETURN_IF_ERROR(channel_->CheckReceiveTag(tag));
+  PKL5_RETURN_IF_ERROR(channel_->addresses().CheckReceive(source, tag));
   MPI_Status status;
   int found = 1;
   if (block) {

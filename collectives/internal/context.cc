@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "pkl5/base/mpi_error.h"
+#include "pkl5/base/mpi_tag_bound.h"
 #include "pkl5/base/status_macros.h"
 
 namespace pkl5::collectives_internal {
@@ -39,10 +40,7 @@ absl::StatusOr<CollectiveContext*> CollectiveContext::Of(MPI_Comm comm) {
   PKL5_RETURN_IF_ERROR(
       base_internal::MpiCallStatus(MPI_Comm_dup(comm, &dup), "MPI_Comm_dup"));
   MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
-  int* tag_ub = nullptr;
-  MPI_Comm_get_attr(dup, MPI_TAG_UB, &tag_ub, &found);
-  auto* context =
-      new CollectiveContext(dup, found && tag_ub != nullptr ? *tag_ub : 32767);
+  auto* context = new CollectiveContext(dup, base_internal::TagUpperBound(dup));
   if (absl::Status status = base_internal::MpiCallStatus(
           MPI_Comm_set_attr(comm, keyval, context), "MPI_Comm_set_attr");
       !status.ok()) {

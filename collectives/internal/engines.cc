@@ -12,7 +12,7 @@
 #include "pkl5/collectives/internal/context.h"
 #include "pkl5/collectives/internal/parts.h"
 #include "pkl5/collectives/internal/receive_from_block.h"
-#include "pkl5/comm/intercomm.h"
+#include "pkl5/comm/comm.h"
 
 namespace pkl5::collectives_internal {
 namespace {
@@ -46,8 +46,7 @@ absl::StatusOr<Group> GroupOf(Comm& comm) {
   group.tag = context->NextTag();
   group.rank = comm.rank();
   group.inter = comm.is_inter();
-  group.peers =
-      group.inter ? static_cast<Intercomm&>(comm).remote_size() : comm.size();
+  group.peers = comm.peer_count();
   group.block_bytes = comm.options().transport.block_bytes;
   group.decode = comm.options().decode;
   return group;
@@ -144,6 +143,30 @@ absl::Status ReceiveObject(const Group& group, const char* blocks, int s,
   return status.ok() ? status : FromRank(status, s);
 }
 
+// Receives the object of every rank in rank order, each straight into its
+// target (rank `own_rank`'s, if any, from `own_parts` in memory), then
+// waits for this rank's own sends. The first failure in rank order reads
+// the same on every rank that received it; a sender that failed itself
+// says why (`own_error`).
+absl::Status ReceiveEveryRank(
+    const Group& group, const std::string& blocks,
+    const std::vector<comm_internal::DecodeTarget*>& targets, int own_rank,
+    absl::Span<const ConstPiece> own_parts, std::vector<MPI_Request>& requests,
+    const absl::Status& own_error) {
+  absl::Status first;
+  for (int s = 0; s < group.peers; ++s) {
+    const bool own = s == own_rank;
+    absl::Status status =
+        ReceiveObject(group, blocks.data(), s, own,
+                      own ? own_parts : absl::Span<const ConstPiece>(),
+                      *targets[static_cast<size_t>(s)]);
+    if (first.ok()) first = status;
+  }
+  PKL5_RETURN_IF_ERROR(WaitAll(requests));
+  PKL5_RETURN_IF_ERROR(first);
+  return own_error;
+}
+
 }  // namespace
 
 absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
@@ -202,22 +225,13 @@ absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
     PKL5_RETURN_IF_ERROR(IsendParts(parts, group.comm, root, group.tag,
                                     group.block_bytes, requests));
   }
-  absl::Status first;
-  if (receives) {
-    const std::vector<comm_internal::DecodeTarget*> objects =
-        targets(static_cast<size_t>(group.peers));
-    for (int s = 0; s < group.peers; ++s) {
-      const bool own = to_self && s == group.rank;
-      absl::Status status = ReceiveObject(group, blocks.data(), s, own, parts,
-                                          *objects[static_cast<size_t>(s)]);
-      if (first.ok()) first = status;
-    }
+  if (!receives) {
+    PKL5_RETURN_IF_ERROR(WaitAll(requests));
+    return error;
   }
-  PKL5_RETURN_IF_ERROR(WaitAll(requests));
-  // The first failure in rank order reads the same on every rank that
-  // received it; a sender that failed itself says why.
-  PKL5_RETURN_IF_ERROR(first);
-  return error;
+  return ReceiveEveryRank(group, blocks,
+                          targets(static_cast<size_t>(group.peers)),
+                          to_self ? group.rank : -1, parts, requests, error);
 }
 
 absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
@@ -302,20 +316,9 @@ absl::Status Allgather(Comm& comm, const EncodeOne& encode,
                                       group.block_bytes, requests));
     }
   }
-  const std::vector<comm_internal::DecodeTarget*> objects =
-      targets(static_cast<size_t>(group.peers));
-  absl::Status first;
-  for (int s = 0; s < group.peers; ++s) {
-    const bool own = !group.inter && s == group.rank;
-    absl::Status status = ReceiveObject(group, blocks.data(), s, own, parts,
-                                        *objects[static_cast<size_t>(s)]);
-    if (first.ok()) first = status;
-  }
-  PKL5_RETURN_IF_ERROR(WaitAll(requests));
-  // The first failure in rank order reads the same on every rank that
-  // received it; a sender that failed itself says why.
-  PKL5_RETURN_IF_ERROR(first);
-  return error;
+  return ReceiveEveryRank(
+      group, blocks, targets(static_cast<size_t>(group.peers)),
+      group.inter ? -1 : group.rank, parts, requests, error);
 }
 
 absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
@@ -350,22 +353,13 @@ absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
                                       group.block_bytes, requests));
     }
   }
-  const std::vector<comm_internal::DecodeTarget*> received = targets(peers);
-  absl::Status first;
-  for (int s = 0; s < group.peers; ++s) {
-    const bool own = !group.inter && s == group.rank;
-    absl::Status status = ReceiveObject(
-        group, blocks.data(), s, own,
-        own ? absl::Span<const ConstPiece>(parts[static_cast<size_t>(s)])
-            : absl::Span<const ConstPiece>(),
-        *received[static_cast<size_t>(s)]);
-    if (first.ok()) first = status;
-  }
-  PKL5_RETURN_IF_ERROR(WaitAll(requests));
-  // The first failure in rank order reads the same on every rank that
-  // received it; a sender that failed itself says why.
-  PKL5_RETURN_IF_ERROR(first);
-  return error;
+  const int own_rank = group.inter ? -1 : group.rank;
+  return ReceiveEveryRank(
+      group, blocks, targets(peers), own_rank,
+      own_rank < 0
+          ? absl::Span<const ConstPiece>()
+          : absl::Span<const ConstPiece>(parts[static_cast<size_t>(own_rank)]),
+      requests, error);
 }
 
 }  // namespace pkl5::collectives_internal

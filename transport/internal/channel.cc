@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/mpi_error.h"
+#include "pkl5/base/mpi_tag_bound.h"
 #include "pkl5/base/status_macros.h"
 #include "pkl5/transport/internal/envelope.h"
 
@@ -45,11 +46,7 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
   MPI_Comm_set_errhandler(private_comm, MPI_ERRORS_RETURN);
-  int* tag_ub = nullptr;
-  int found = 0;
-  MPI_Comm_get_attr(private_comm, MPI_TAG_UB, &tag_ub, &found);
-  // MPI guarantees at least 32767.
-  const int tag_upper_bound = found && tag_ub != nullptr ? *tag_ub : 32767;
+  const int tag_upper_bound = base_internal::TagUpperBound(private_comm);
   int channel_tag_bound = tag_upper_bound;
   if (options.channel_tag_bound > 0) {
     channel_tag_bound = std::min(options.channel_tag_bound, tag_upper_bound);
@@ -68,9 +65,7 @@ Channel::Channel(MPI_Comm comm, MPI_Comm private_comm,
       options_(options),
       rank_(rank),
       size_(size),
-      peer_count_(peer_count),
-      is_inter_(is_inter),
-      tag_upper_bound_(tag_upper_bound),
+      addresses_{peer_count, is_inter, tag_upper_bound},
       channel_tag_bound_(static_cast<uint32_t>(channel_tag_bound)),
       next_tags_(new std::atomic<uint32_t>[static_cast<size_t>(peer_count)]) {
   for (int i = 0; i < peer_count; ++i) next_tags_[static_cast<size_t>(i)] = 0;
@@ -122,34 +117,6 @@ int Channel::NextChannelTag(int destination) {
       next_tags_[static_cast<size_t>(destination)].fetch_add(
           1, std::memory_order_relaxed);
   return static_cast<int>(ticket % (channel_tag_bound_ + 1));
-}
-
-absl::Status Channel::CheckDestination(int destination) const {
-  if (destination == MPI_PROC_NULL ||
-      (destination >= 0 && destination < peer_count_)) {
-    return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid rank ", destination, ": the ",
-                   is_inter_ ? "remote group" : "communicator", " has ",
-                   peer_count_, " ranks (or use MPI_PROC_NULL)"));
-}
-
-absl::Status Channel::CheckSource(int source) const {
-  if (source == MPI_ANY_SOURCE) return absl::OkStatus();
-  return CheckDestination(source);
-}
-
-absl::Status Channel::CheckSendTag(int tag) const {
-  if (tag >= 0 && tag <= tag_upper_bound_) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid tag ", tag, ": tags are 0..", tag_upper_bound_,
-                   " (MPI_TAG_UB)"));
-}
-
-absl::Status Channel::CheckReceiveTag(int tag) const {
-  if (tag == MPI_ANY_TAG) return absl::OkStatus();
-  return CheckSendTag(tag);
 }
 
 }  // namespace pkl5::transport_internal

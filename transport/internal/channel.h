@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "pkl5/transport/address_rules.h"
 #include "pkl5/transport/options.h"
 
 namespace pkl5::transport_internal {
@@ -52,22 +53,16 @@ class Channel {
   int size() const { return size_; }
   // Ranks a send may address: the size, or the remote group's size on an
   // intercommunicator.
-  int peer_count() const { return peer_count_; }
-  bool is_inter() const { return is_inter_; }
+  int peer_count() const { return addresses_.peer_count; }
+  bool is_inter() const { return addresses_.is_inter; }
   const TransportOptions& options() const { return options_; }
 
   // Returns the channel tag of the next object sent to `destination`.
   // Precondition: 0 <= destination < peer_count().
   int NextChannelTag(int destination);
 
-  // kInvalidArgument naming the bad value unless it is a valid peer rank or
-  // MPI_PROC_NULL (and, for sources, MPI_ANY_SOURCE).
-  absl::Status CheckDestination(int destination) const;
-  absl::Status CheckSource(int source) const;
-  // kInvalidArgument unless 0 <= tag <= MPI_TAG_UB (or MPI_ANY_TAG for
-  // receives).
-  absl::Status CheckSendTag(int tag) const;
-  absl::Status CheckReceiveTag(int tag) const;
+  // The ranks and tags calls may name (checked before any MPI call).
+  const AddressRules& addresses() const { return addresses_; }
 
   // A buffered send's copy of its object and its MPI requests, kept by the
   // channel until MPI is done with them.
@@ -91,9 +86,7 @@ class Channel {
   const TransportOptions options_;
   const int rank_;
   const int size_;
-  const int peer_count_;
-  const bool is_inter_;
-  const int tag_upper_bound_;
+  const AddressRules addresses_;
   const uint32_t channel_tag_bound_;
   std::unique_ptr<std::atomic<uint32_t>[]> next_tags_;
 

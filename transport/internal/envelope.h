@@ -64,13 +64,13 @@ struct EnvelopeLayout {
   uint32_t inline_pieces = 0;
 };
 
-// Builds the envelope of `pieces` into `envelope`; the pieces from
-// `layout.inline_pieces` on (and first the size table, when not inline)
-// must follow on the channel under `channel_tag`.
 // Whether `pieces` travel entirely inside one envelope of `envelope_bytes`.
 bool FitsInEnvelope(absl::Span<const ConstPiece> pieces,
                     size_t envelope_bytes = kEnvelopeBytes);
 
+// Builds the envelope of `pieces` into `envelope`; the pieces from
+// `layout.inline_pieces` on (and first the size table, when not inline)
+// must follow on the channel under `channel_tag`.
 EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
                              int32_t channel_tag, std::string& envelope,
                              size_t envelope_bytes = kEnvelopeBytes);

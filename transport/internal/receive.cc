@@ -47,16 +47,11 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
                                        tag);
 }
 
-absl::Status CheckReceive(Channel& channel, int source, int tag) {
-  PKL5_RETURN_IF_ERROR(channel.CheckSource(source));
-  return channel.CheckReceiveTag(tag);
-}
-
 }  // namespace
 
 absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
                                              int tag) {
-  PKL5_RETURN_IF_ERROR(CheckReceive(channel, source, tag));
+  PKL5_RETURN_IF_ERROR(channel.addresses().CheckReceive(source, tag));
   if (source == MPI_PROC_NULL) return IncomingMessage::Null();
   MPI_Message message = MPI_MESSAGE_NULL;
   MPI_Status status;
@@ -69,7 +64,7 @@ absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
 absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
                                                                int source,
                                                                int tag) {
-  PKL5_RETURN_IF_ERROR(CheckReceive(channel, source, tag));
+  PKL5_RETURN_IF_ERROR(channel.addresses().CheckReceive(source, tag));
   if (source == MPI_PROC_NULL) return IncomingMessage::Null();
   MPI_Message message = MPI_MESSAGE_NULL;
   MPI_Status status;
@@ -85,7 +80,7 @@ absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
 
 absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
     Channel& channel, int source, int tag) {
-  PKL5_RETURN_IF_ERROR(CheckReceive(channel, source, tag));
+  PKL5_RETURN_IF_ERROR(channel.addresses().CheckReceive(source, tag));
   std::unique_ptr<EnvelopeReceive> receive(new EnvelopeReceive(channel));
   if (source == MPI_PROC_NULL) {
     receive->proc_null_ = true;

@@ -11,8 +11,7 @@ namespace pkl5::transport_internal {
 absl::StatusOr<std::unique_ptr<SendOperation>> SendOperation::Start(
     Channel& channel, absl::Span<const ConstPiece> pieces, int destination,
     int tag, SendMode mode) {
-  PKL5_RETURN_IF_ERROR(channel.CheckDestination(destination));
-  PKL5_RETURN_IF_ERROR(channel.CheckSendTag(tag));
+  PKL5_RETURN_IF_ERROR(channel.addresses().CheckSend(destination, tag));
   std::unique_ptr<SendOperation> operation(new SendOperation());
   if (destination == MPI_PROC_NULL) return operation;
   if (absl::Status status =
@@ -140,8 +139,7 @@ absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
   // copies into channel-owned memory, so it takes the general path.
   if (mode != SendMode::kBuffered && destination != MPI_PROC_NULL &&
       FitsInEnvelope(pieces, channel.options().envelope_bytes)) {
-    PKL5_RETURN_IF_ERROR(channel.CheckDestination(destination));
-    PKL5_RETURN_IF_ERROR(channel.CheckSendTag(tag));
+    PKL5_RETURN_IF_ERROR(channel.addresses().CheckSend(destination, tag));
     thread_local std::string envelope;
     BuildEnvelope(pieces, channel.NextChannelTag(destination), envelope,
                   channel.options().envelope_bytes);
