@@ -1,5 +1,5 @@
 // //bench's output: Markdown tables with ratios to raw MPI (printed and
-// written to a file, for the README), a CSV, and a bandwidth plot.
+// written to a file, for docs/benchmarks.md), a CSV, and a bandwidth plot.
 #ifndef PKL5_BENCH_REPORT_H_
 #define PKL5_BENCH_REPORT_H_
 

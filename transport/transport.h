@@ -1,6 +1,6 @@
 // The transport interface: what comm and collectives use to move objects,
-// implemented over MPI (MpiTransport) and in process (LoopbackWorld), with
-// one conformance suite for both (transport_conformance.h).
+// implemented over MPI (CreateMpiTransport) and in process (LoopbackWorld),
+// with one conformance suite for both (testing/transport_conformance.h).
 //
 // An object is a sequence of byte pieces. A sender posts them with
 // `StartSend`; a receiver gets a `ReceivedObject` from a matched probe or a
