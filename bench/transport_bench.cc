@@ -101,8 +101,8 @@ double Pkl5PingPong(pkl5::transport_internal::Channel& channel, int rank,
 
 // From 64 MiB on: receiving into fresh storage each time, as a receiver
 // that decodes a new object does. Raw MPI gets a malloc'd buffer advised for
-// huge pages before it is touched (the best case docs/benchmarks.md measures); pkl5
-// gets what its decoder allocates (pkl5::ResizeForOverwrite of an
+// huge pages before it is touched (the best case docs/benchmarks.md measures);
+// pkl5 gets what its decoder allocates (pkl5::ResizeForOverwrite of an
 // UninitVector: fresh, huge-page advised, not zero-filled).
 double FreshRawReceive(int rank, std::vector<char>& send_buffer, size_t bytes) {
   MPI_Barrier(MPI_COMM_WORLD);

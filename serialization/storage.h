@@ -3,8 +3,9 @@
 // On these machines the first touch of fresh memory costs more than the
 // transfer that fills it (0.5-0.7 s per GiB with 4 KiB pages); advising a
 // large fresh allocation for transparent huge pages before its first touch
-// roughly doubles receive bandwidth (docs/benchmarks.md). Reusing storage avoids the
-// cost entirely, so decoding keeps a container's storage when it fits.
+// roughly doubles receive bandwidth (docs/benchmarks.md). Reusing storage
+// avoids the cost entirely, so decoding keeps a container's storage when it
+// fits.
 #ifndef PKL5_SERIALIZATION_STORAGE_H_
 #define PKL5_SERIALIZATION_STORAGE_H_
 

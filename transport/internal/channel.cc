@@ -1,6 +1,7 @@
 #include "pkl5/transport/internal/channel.h"
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,72 @@
 #include "pkl5/transport/internal/envelope.h"
 
 namespace pkl5::transport_internal {
+namespace {
+
+// The attribute that caches a communicator's ChannelCore: a heap-held
+// shared_ptr, dropped when the communicator is freed (or, for a
+// communicator never freed, never: no MPI call happens after finalize).
+int DeleteCore(MPI_Comm, int, void* core, void*) {
+  delete static_cast<std::shared_ptr<ChannelCore>*>(core);
+  return MPI_SUCCESS;
+}
+
+absl::StatusOr<int> CoreKeyval() {
+  static int keyval = MPI_KEYVAL_INVALID;
+  static int code = MPI_SUCCESS;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    code = MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, DeleteCore, &keyval,
+                                  nullptr);
+  });
+  PKL5_RETURN_IF_ERROR(
+      base_internal::MpiCallStatus(code, "MPI_Comm_create_keyval"));
+  return keyval;
+}
+
+// The core of `comm`: the one every earlier channel of it made, or a new
+// duplicate. Whether it duplicates depends only on earlier Creates on
+// `comm`, which every process makes alike, so every process duplicates
+// together or not at all.
+absl::StatusOr<std::shared_ptr<ChannelCore>> CoreOf(MPI_Comm comm,
+                                                    int peer_count) {
+  // Serializes first uses from several threads (MPI_THREAD_MULTIPLE).
+  static absl::Mutex* const mutex = new absl::Mutex();
+  absl::MutexLock lock(mutex);
+  PKL5_ASSIGN_OR_RETURN(const int keyval, CoreKeyval());
+  void* value = nullptr;
+  int found = 0;
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Comm_get_attr(comm, keyval, &value, &found), "MPI_Comm_get_attr"));
+  if (found) return *static_cast<std::shared_ptr<ChannelCore>*>(value);
+  MPI_Comm private_comm = MPI_COMM_NULL;
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
+  MPI_Comm_set_errhandler(private_comm, MPI_ERRORS_RETURN);
+  auto core = std::make_shared<ChannelCore>(private_comm, peer_count);
+  auto* cached = new std::shared_ptr<ChannelCore>(core);
+  if (absl::Status status = base_internal::MpiCallStatus(
+          MPI_Comm_set_attr(comm, keyval, cached), "MPI_Comm_set_attr");
+      !status.ok()) {
+    delete cached;
+    return status;
+  }
+  return core;
+}
+
+}  // namespace
+
+ChannelCore::ChannelCore(MPI_Comm private_comm_in, int peer_count)
+    : private_comm(private_comm_in),
+      next_tags(new std::atomic<uint32_t>[static_cast<size_t>(peer_count)]) {
+  for (int i = 0; i < peer_count; ++i) next_tags[static_cast<size_t>(i)] = 0;
+}
+
+ChannelCore::~ChannelCore() {
+  if (!base_internal::MpiFinalized() && private_comm != MPI_COMM_NULL) {
+    MPI_Comm_free(&private_comm);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
     MPI_Comm comm, const TransportOptions& options) {
@@ -42,34 +109,29 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
     PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Comm_remote_size(comm, &peer_count), "MPI_Comm_remote_size"));
   }
-  MPI_Comm private_comm = MPI_COMM_NULL;
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
-  MPI_Comm_set_errhandler(private_comm, MPI_ERRORS_RETURN);
-  const int tag_upper_bound = base_internal::TagUpperBound(private_comm);
+  PKL5_ASSIGN_OR_RETURN(std::shared_ptr<ChannelCore> core,
+                        CoreOf(comm, peer_count));
+  const int tag_upper_bound = base_internal::TagUpperBound(core->private_comm);
   int channel_tag_bound = tag_upper_bound;
   if (options.channel_tag_bound > 0) {
     channel_tag_bound = std::min(options.channel_tag_bound, tag_upper_bound);
   }
   return std::unique_ptr<Channel>(
-      new Channel(comm, private_comm, options, rank, size, peer_count,
+      new Channel(comm, std::move(core), options, rank, size, peer_count,
                   is_inter != 0, tag_upper_bound, channel_tag_bound));
 }
 
-Channel::Channel(MPI_Comm comm, MPI_Comm private_comm,
+Channel::Channel(MPI_Comm comm, std::shared_ptr<ChannelCore> core,
                  const TransportOptions& options, int rank, int size,
                  int peer_count, bool is_inter, int tag_upper_bound,
                  int channel_tag_bound)
     : comm_(comm),
-      private_comm_(private_comm),
+      core_(std::move(core)),
       options_(options),
       rank_(rank),
       size_(size),
       addresses_{peer_count, is_inter, tag_upper_bound},
-      channel_tag_bound_(static_cast<uint32_t>(channel_tag_bound)),
-      next_tags_(new std::atomic<uint32_t>[static_cast<size_t>(peer_count)]) {
-  for (int i = 0; i < peer_count; ++i) next_tags_[static_cast<size_t>(i)] = 0;
-}
+      channel_tag_bound_(static_cast<uint32_t>(channel_tag_bound)) {}
 
 Channel::~Channel() {
   if (base_internal::MpiFinalized()) return;
@@ -80,7 +142,6 @@ Channel::~Channel() {
                   MPI_STATUSES_IGNORE);
     }
   }
-  if (private_comm_ != MPI_COMM_NULL) MPI_Comm_free(&private_comm_);
 }
 
 absl::Status Channel::ReserveBufferedBytes(size_t bytes) {
@@ -114,7 +175,7 @@ void Channel::AdoptBufferedSend(BufferedSend send) {
 
 int Channel::NextChannelTag(int destination) {
   const uint32_t ticket =
-      next_tags_[static_cast<size_t>(destination)].fetch_add(
+      core_->next_tags[static_cast<size_t>(destination)].fetch_add(
           1, std::memory_order_relaxed);
   return static_cast<int>(ticket % (channel_tag_bound_ + 1));
 }

@@ -1,13 +1,20 @@
 // The private channel of a communicator: where the parts of pkl5 messages
 // travel, out of reach of every receive on the user's communicator.
 //
-// Creating a channel duplicates the communicator (collective, like
+// The first channel of a communicator duplicates it (collective, like
 // MPI_Comm_dup: every process of the communicator must create its channel
 // together). Each object sent gets a channel tag from a per-destination
 // counter (atomic: threads never share a lock) that wraps within the tag
 // bound; the receiver takes the tag from the object's envelope and receives
 // the parts from the resolved source under that tag, so neither another
 // thread's receive nor the user's raw MPI calls can intercept a part.
+//
+// Every channel of one communicator shares that duplicate and those
+// counters (ChannelCore, cached on the communicator as an MPI attribute and
+// freed with it): two pkl5 wrappers of one communicator (two libraries in
+// one program) share its envelopes' tag space, so an object sent through
+// one may be received through the other, and its parts must then come from
+// the same channel under a tag no other object in flight has.
 //
 // The user's communicator is never changed: the envelopes travel on it under
 // its own error handler (pkl5 validates ranks and tags before calling MPI,
@@ -34,6 +41,19 @@
 
 namespace pkl5::transport_internal {
 
+// What every channel of one communicator shares.
+struct ChannelCore {
+  ChannelCore(MPI_Comm private_comm, int peer_count);
+  // Frees the duplicate, unless MPI is already finalized.
+  ~ChannelCore();
+  ChannelCore(const ChannelCore&) = delete;
+  ChannelCore& operator=(const ChannelCore&) = delete;
+
+  MPI_Comm private_comm;
+  // The next channel ticket per destination.
+  std::unique_ptr<std::atomic<uint32_t>[]> next_tags;
+};
+
 class Channel {
  public:
   // Collective over `comm` (an intra- or intercommunicator).
@@ -41,13 +61,13 @@ class Channel {
       MPI_Comm comm, const TransportOptions& options = {});
 
   // Waits for buffered sends still in flight (as MPI_Buffer_detach does),
-  // then frees the duplicate, unless MPI is already finalized.
+  // unless MPI is already finalized.
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
   MPI_Comm comm() const { return comm_; }
-  MPI_Comm private_comm() const { return private_comm_; }
+  MPI_Comm private_comm() const { return core_->private_comm; }
   int rank() const { return rank_; }
   // The size of the local group.
   int size() const { return size_; }
@@ -77,18 +97,17 @@ class Channel {
   void AdoptBufferedSend(BufferedSend send);
 
  private:
-  Channel(MPI_Comm comm, MPI_Comm private_comm, const TransportOptions& options,
-          int rank, int size, int peer_count, bool is_inter,
-          int tag_upper_bound, int channel_tag_bound);
+  Channel(MPI_Comm comm, std::shared_ptr<ChannelCore> core,
+          const TransportOptions& options, int rank, int size, int peer_count,
+          bool is_inter, int tag_upper_bound, int channel_tag_bound);
 
   const MPI_Comm comm_;
-  MPI_Comm private_comm_;
+  const std::shared_ptr<ChannelCore> core_;
   const TransportOptions options_;
   const int rank_;
   const int size_;
   const AddressRules addresses_;
   const uint32_t channel_tag_bound_;
-  std::unique_ptr<std::atomic<uint32_t>[]> next_tags_;
 
   absl::Mutex buffered_mutex_;
   std::list<BufferedSend> buffered_ ABSL_GUARDED_BY(buffered_mutex_);
