@@ -57,6 +57,18 @@ TEST(BadInputTest, TypeMismatchNamesBothTypes) {
                        HasSubstr("expected vector<f32>")));
 }
 
+// Another enum of Color's underlying type (test_types.h).
+enum class Shape : uint16_t { kSquare = 1 };
+
+TEST(BadInputTest, AnotherEnumOfTheSameUnderlyingTypeIsAMismatch) {
+  const Frame frame = Encode(Color::kGreen);
+  EXPECT_THAT(Decode<Shape>(frame),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("received enum Color<u16>"),
+                             HasSubstr("expected enum Shape<u16>"))));
+  EXPECT_THAT(Decode<Color>(frame), IsOkAndHolds(Color::kGreen));
+}
+
 namespace other_program {
 // Same name as pkl5::internal_testing::Vec3, other fields.
 struct Vec3 {

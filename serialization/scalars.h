@@ -2,7 +2,8 @@
 //
 // Scalars travel in host byte order (as in pkl5, sender and receiver must
 // share it). Integers sign by size and signedness ("i32", "u64"), floating
-// point by size ("f32", "f64"), enums by their underlying type ("enum<i32>");
+// point by size ("f32", "f64"), enums by name and underlying type
+// ("enum Color<i32>");
 // enums need a fixed underlying type (`enum class`, or `enum E : int`).
 #ifndef PKL5_SERIALIZATION_SCALARS_H_
 #define PKL5_SERIALIZATION_SCALARS_H_
@@ -95,8 +96,14 @@ struct Codec<T, std::enable_if_t<std::is_enum_v<T>>> {
                 "it `enum class Name { ... }` or `enum Name : int { ... }`");
   using Underlying = std::underlying_type_t<T>;
   static constexpr size_t kMinInbandBytes = sizeof(T);
+  // "enum Color<u16>": the enum's own name, so two enums of one
+  // underlying type are told apart, and its underlying type.
   static void AppendSignature(SignatureBuilder& builder) {
-    builder.AddTemplate<Underlying>("enum");
+    constexpr std::string_view name =
+        serialization_internal::UnqualifiedTypeName<T>();
+    builder.Append("enum ");
+    builder.AddTemplate<Underlying>(
+        absl::string_view(name.data(), name.size()));
   }
   static void Encode(Encoder& encoder, const T& value) {
     encoder.WriteScalar(value);

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,36 @@
 #include "absl/strings/string_view.h"
 
 namespace pkl5 {
+namespace serialization_internal {
+
+// The compiler's spelling of `T` (GCC and Clang put it in the function's
+// signature: "... [with T = ns::Color; ...]" or "... [T = ns::Color]").
+template <typename T>
+constexpr std::string_view CompilerTypeName() {
+  constexpr std::string_view signature = __PRETTY_FUNCTION__;
+  constexpr size_t start = signature.find("T = ") + 4;
+  constexpr size_t end = signature.find_first_of(";]", start);
+  return signature.substr(start, end - start);
+}
+
+// `T`'s own name without its namespaces or enclosing classes ("Color" for
+// ns::Outer::Color): what PKL5_FIELDS records for structs, and spelled the
+// same by every compiler (anonymous namespaces are not).
+template <typename T>
+constexpr std::string_view UnqualifiedTypeName() {
+  constexpr std::string_view name = CompilerTypeName<T>();
+  // The last "::" outside template arguments.
+  size_t begin = 0;
+  int depth = 0;
+  for (size_t i = 0; i + 1 < name.size(); ++i) {
+    if (name[i] == '<') ++depth;
+    if (name[i] == '>') --depth;
+    if (depth == 0 && name[i] == ':' && name[i + 1] == ':') begin = i + 2;
+  }
+  return name.substr(begin);
+}
+
+}  // namespace serialization_internal
 
 // Defined in codec.h.
 template <typename T, typename Enable = void>

@@ -24,6 +24,16 @@
 namespace pkl5::internal_testing {
 namespace {
 
+// Enums of one underlying type, in places whose spelling differs.
+enum class Shape : uint16_t { kSquare };
+struct Outer {
+  enum Kind : int32_t { kOne };
+};
+template <typename T>
+struct Box {
+  enum class Lid : uint8_t { kOpen };
+};
+
 TEST(TypeSignatureTest, ScalarsSignBySizeAndKind) {
   EXPECT_EQ(TypeName<bool>(), "bool");
   EXPECT_EQ(TypeName<char>(), "char");
@@ -35,7 +45,7 @@ TEST(TypeSignatureTest, ScalarsSignBySizeAndKind) {
   EXPECT_EQ(TypeName<uint64_t>(), "u64");
   EXPECT_EQ(TypeName<float>(), "f32");
   EXPECT_EQ(TypeName<double>(), "f64");
-  EXPECT_EQ(TypeName<Color>(), "enum<u16>");
+  EXPECT_EQ(TypeName<Color>(), "enum Color<u16>");
   EXPECT_EQ(TypeName<std::complex<float>>(), "complex<f32>");
 }
 
@@ -67,7 +77,7 @@ TEST(TypeSignatureTest, ContainersSignByShape) {
 TEST(TypeSignatureTest, UserTypesSignByNameAndHashWithFields) {
   EXPECT_EQ(TypeName<Particle>(), "Particle");
   EXPECT_EQ(TypeStructure<Particle>(),
-            "Particle{string,vector<f64>,enum<u16>,array<i32,3>}");
+            "Particle{string,vector<f64>,enum Color<u16>,array<i32,3>}");
   EXPECT_EQ(TypeName<std::vector<Vec3>>(), "vector<Vec3>");
   EXPECT_EQ(TypeStructure<std::vector<Vec3>>(), "vector<Vec3{f64,f64,f64}>");
   EXPECT_EQ(TypeHash<Particle>(), Fnv1a64(TypeStructure<Particle>()));
@@ -83,6 +93,14 @@ TEST(TypeSignatureTest, DistinctTypesHashApart) {
   EXPECT_NE(TypeHash<std::vector<float>>(), TypeHash<std::vector<double>>());
   EXPECT_NE(TypeHash<std::vector<int>>(), TypeHash<std::set<int>>());
   EXPECT_NE(TypeHash<Vec3>(), TypeHash<Padded>());
+  // Two enums of one underlying type are different types.
+  EXPECT_NE(TypeHash<Color>(), TypeHash<Shape>());
+}
+
+TEST(TypeSignatureTest, EnumsSignByTheirOwnName) {
+  EXPECT_EQ(TypeName<Shape>(), "enum Shape<u16>");
+  EXPECT_EQ(TypeName<Outer::Kind>(), "enum Kind<i32>");
+  EXPECT_EQ((TypeName<Box<std::map<int, int>>::Lid>()), "enum Lid<u8>");
 }
 
 TEST(TypeSignatureTest, BulkIsDecidedByLayout) {
