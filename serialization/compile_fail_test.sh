@@ -43,6 +43,8 @@ expect unsupported_type fail "Opt a struct in with PKL5_FIELDS"
 expect unsupported_type fail "Codec<NotOptedIn"
 expect enum_without_fixed_type fail "enums with a fixed underlying type"
 expect pointer_field fail "Pointers and references are never serializable"
+expect missing_field fail "PKL5_FIELDS does not list every member"
+expect missing_field fail "ListsEveryMember<Quad, 3"
 # Without C++17 the first error says so (the flag given last wins).
 for standard in c++11 c++14; do
   expect compiles fail "pkl5 needs C++17" -std="${standard}"
