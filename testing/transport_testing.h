@@ -1,15 +1,17 @@
 // Helpers shared by the transport tests: recognisable byte patterns, pieces
-// of strings, and receiving every piece of an object.
+// of strings, receiving every piece of an object, and forged envelopes.
 #ifndef PKL5_TESTING_TRANSPORT_TESTING_H_
 #define PKL5_TESTING_TRANSPORT_TESTING_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "pkl5/testing/status_matchers.h"
+#include "pkl5/transport/internal/envelope.h"
 #include "pkl5/transport/transport.h"
 
 namespace pkl5::internal_testing {
@@ -41,6 +43,32 @@ inline std::vector<std::string> ReceiveAll(ReceivedObject& object) {
     pieces.push_back(*std::move(piece));
   }
   return pieces;
+}
+
+// An envelope as an attacker writes it: the prefix's fields, then the given
+// size table (when `table_inline`) and inline bytes.
+inline std::string ForgedEnvelope(bool table_inline, uint32_t piece_count,
+                                  uint32_t inline_pieces,
+                                  const std::vector<uint64_t>& table = {},
+                                  const std::string& inline_bytes = "") {
+  struct {
+    uint32_t magic = transport_internal::kEnvelopeMagic;
+    uint16_t version = transport_internal::kEnvelopeVersion;
+    uint16_t flags = 0;
+    int32_t channel_tag = 3;
+    uint32_t piece_count = 0;
+    uint32_t inline_pieces = 0;
+    uint32_t reserved[3] = {0, 0, 0};
+  } prefix;
+  static_assert(sizeof(prefix) == transport_internal::kEnvelopePrefixBytes);
+  prefix.flags = table_inline ? 1 : 0;
+  prefix.piece_count = piece_count;
+  prefix.inline_pieces = inline_pieces;
+  std::string bytes(reinterpret_cast<const char*>(&prefix), sizeof(prefix));
+  for (uint64_t size : table) {
+    bytes.append(reinterpret_cast<const char*>(&size), sizeof(size));
+  }
+  return bytes + inline_bytes;
 }
 
 }  // namespace pkl5::internal_testing

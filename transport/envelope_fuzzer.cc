@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,6 +49,34 @@ int FuzzEnvelope(const uint8_t* data, size_t size) {
   }
   if (info->ChannelMessages() > info->piece_count + 1) {
     Finding("expects more channel messages than pieces");
+  }
+  // Every accepted envelope is one a sender makes: with its table inline,
+  // byte for byte what BuildEnvelope makes of its pieces (inline ones from
+  // the message, the others of their announced sizes); with the table on
+  // the channel, only because it does not fit.
+  if (info->size_table_inline) {
+    std::vector<std::string> channel_pieces;
+    channel_pieces.reserve(info->piece_count);  // no moves: pieces point in
+    std::vector<ConstPiece> pieces;
+    const char* inline_data = info->inline_bytes.data();
+    for (uint32_t i = 0; i < info->piece_count; ++i) {
+      const size_t piece_size = static_cast<size_t>(info->piece_sizes[i]);
+      if (i < info->inline_pieces) {
+        pieces.push_back({inline_data, piece_size});
+        inline_data += piece_size;
+      } else if (piece_size > kEnvelopeBytes) {
+        pieces.push_back({nullptr, piece_size});  // not inlined: never read
+      } else {
+        channel_pieces.emplace_back(piece_size, '\0');
+        pieces.push_back({channel_pieces.back().data(), piece_size});
+      }
+    }
+    if (BuildEnvelope(pieces, info->channel_tag) != bytes) {
+      Finding("is accepted but not what BuildEnvelope makes of its pieces");
+    }
+  } else if (kEnvelopePrefixBytes + size_t{info->piece_count} * 8 <=
+             kEnvelopeBytes) {
+    Finding("has its size table on the channel although it fits inline");
   }
   return 0;
 }

@@ -20,11 +20,17 @@ int RunFuzzTarget(const std::string& input) {
                       input.size());
 }
 
-std::vector<std::string> Seeds() {
+// Envelopes as senders make them, each with the bound it was built for.
+struct Seed {
+  std::string bytes;
+  size_t envelope_bytes;
+};
+
+std::vector<Seed> Seeds() {
   const std::string header(40, 'h');
   const std::string inband = "in-band bytes";
   const std::string big(9000, 'b');
-  std::vector<std::string> seeds;
+  std::vector<Seed> seeds;
   for (size_t envelope_bytes : {size_t{64}, size_t{4096}}) {
     for (const std::vector<ConstPiece>& pieces :
          std::vector<std::vector<ConstPiece>>{
@@ -34,7 +40,8 @@ std::vector<std::string> Seeds() {
              {{header.data(), header.size()},
               {inband.data(), inband.size()},
               {big.data(), big.size()}}}) {
-      seeds.push_back(BuildEnvelope(pieces, /*channel_tag=*/7, envelope_bytes));
+      seeds.push_back({BuildEnvelope(pieces, /*channel_tag=*/7, envelope_bytes),
+                       envelope_bytes});
     }
   }
   return seeds;
@@ -51,13 +58,13 @@ TEST(EnvelopeFuzzerRegressionTest, CorpusFiles) {
 
 TEST(EnvelopeFuzzerRegressionTest, SeedsParseAndMutationsAreSafe) {
   std::mt19937_64 random(20261130);
-  const std::vector<std::string> seeds = Seeds();
-  for (const std::string& seed : seeds) {
-    EXPECT_TRUE(ParseEnvelope(seed).ok());
-    EXPECT_EQ(RunFuzzTarget(seed), 0);
+  const std::vector<Seed> seeds = Seeds();
+  for (const Seed& seed : seeds) {
+    EXPECT_TRUE(ParseEnvelope(seed.bytes, seed.envelope_bytes).ok());
+    EXPECT_EQ(RunFuzzTarget(seed.bytes), 0);
   }
   for (int iteration = 0; iteration < 20000; ++iteration) {
-    std::string input = seeds[random() % seeds.size()];
+    std::string input = seeds[random() % seeds.size()].bytes;
     const int edits = 1 + static_cast<int>(random() % 4);
     for (int e = 0; e < edits && !input.empty(); ++e) {
       const size_t at = random() % input.size();

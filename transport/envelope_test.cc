@@ -12,6 +12,7 @@
 namespace pkl5::transport_internal {
 namespace {
 
+using ::pkl5::internal_testing::ForgedEnvelope;
 using ::pkl5::internal_testing::IsOk;
 using ::pkl5::internal_testing::Pieces;
 using ::pkl5::internal_testing::StatusIs;
@@ -88,7 +89,7 @@ TEST(EnvelopeTest, SmallerBoundsAreHonoured) {
   const std::vector<std::string> strings = {std::string(40, 'a'), "b"};
   const std::string envelope = BuildEnvelope(Pieces(strings), 2, 64);
   EXPECT_LE(envelope.size(), 64u);
-  absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope);
+  absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope, 64);
   ASSERT_THAT(info, IsOk());
   EXPECT_EQ(info->inline_pieces, 0u);
   EXPECT_EQ(info->ChannelMessages(), 2u);
@@ -101,13 +102,53 @@ TEST(EnvelopeTest, FitsInEnvelopeAgreesWithTheLayout) {
     for (size_t first = 0; first <= bound; first += 3) {
       const std::vector<std::string> strings = {std::string(first, 'a'), "bc"};
       const std::string envelope = BuildEnvelope(Pieces(strings), 0, bound);
-      absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope);
+      absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope, bound);
       ASSERT_THAT(info, IsOk());
       EXPECT_EQ(FitsInEnvelope(Pieces(strings), bound),
                 info->ChannelMessages() == 0)
           << "bound " << bound << ", first piece " << first;
     }
   }
+}
+
+// Layouts no sender makes are rejected at once, before anything is
+// received: otherwise the receiver would wait for channel messages nobody
+// sends (or, for a huge table, allocate it).
+TEST(EnvelopeTest, LayoutsNoSenderMakesAreDataLoss) {
+  // A table-less envelope of no pieces (32 bytes).
+  EXPECT_THAT(ParseEnvelope(ForgedEnvelope(false, 0, 0)),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("on the channel although it fits")));
+  // No inline table for 2 pieces, although it fits.
+  EXPECT_THAT(ParseEnvelope(ForgedEnvelope(false, 2, 0)),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("on the channel although it fits")));
+  // Header and in-band inline, an 8-byte third piece "on the channel".
+  EXPECT_THAT(ParseEnvelope(ForgedEnvelope(true, 3, 2, {4, 2, 8}, "headin")),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("piece 2 of 8 bytes is announced on the "
+                                 "channel although it fits inline")));
+  // A table marked inline that cannot fit in the bound.
+  EXPECT_THAT(
+      ParseEnvelope(ForgedEnvelope(true, 600, 0, std::vector<uint64_t>(600))),
+      StatusIs(absl::StatusCode::kDataLoss));
+  // Nonzero reserved bytes.
+  std::string reserved = BuildEnvelope(Pieces({"abc"}), 1);
+  reserved[kEnvelopePrefixBytes - 1] = 1;
+  EXPECT_THAT(ParseEnvelope(reserved),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("prefix")));
+  // Tables that do not fit are legitimately on the channel, even huge ones
+  // (the receiver bounds them before receiving: incoming_message.h).
+  EXPECT_THAT(ParseEnvelope(ForgedEnvelope(false, 0xffffffffu, 0)), IsOk());
+}
+
+TEST(EnvelopeTest, MoreThanTheBoundIsNotAnEnvelope) {
+  const std::string envelope =
+      BuildEnvelope(Pieces({std::string(100, 'x')}), 1, 4096);
+  EXPECT_THAT(ParseEnvelope(envelope, 4096), IsOk());
+  EXPECT_THAT(ParseEnvelope(envelope, 64),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("more than the envelope's 64")));
 }
 
 }  // namespace

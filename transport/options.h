@@ -30,6 +30,12 @@ struct TransportOptions {
   // used). 0, the default, like MPI without an attached buffer, makes every
   // buffered send fail with kResourceExhausted.
   size_t buffered_send_capacity = 0;
+  // The most pieces a received object may announce (an object is a header,
+  // its in-band bytes and one piece per out-of-band buffer). More is
+  // kResourceExhausted before anything is received or allocated, and the
+  // object is left on the channel: its size table alone would take 8 bytes
+  // a piece. The default, 2^20 pieces, bounds that table to 8 MiB.
+  size_t max_pieces = size_t{1} << 20;
 };
 
 }  // namespace pkl5

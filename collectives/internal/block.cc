@@ -68,7 +68,7 @@ absl::StatusOr<transport_internal::EnvelopeInfo> ReadBlock(
   if (prefix.code != 0) {
     return absl::Status(static_cast<absl::StatusCode>(prefix.code), content);
   }
-  return transport_internal::ParseEnvelope(content);
+  return transport_internal::ParseEnvelope(content, kEnvelopeRoom);
 }
 
 }  // namespace pkl5::collectives_internal

@@ -6,6 +6,7 @@
 #define PKL5_COMM_INTERNAL_RECEIVE_OBJECT_H_
 
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -41,7 +42,16 @@ class ObjectTarget final : public DecodeTarget {
   absl::StatusOr<std::vector<LandingZone>> BeginDecode(
       const FrameHeader& header, absl::string_view inband,
       const DecodeOptions& options) override {
-    return pkl5::BeginDecode(header, inband, *object_, options);
+    // Sizes were checked against max_object_bytes; memory may still run
+    // out, and that is an error of this receive, not the end of the
+    // process.
+    try {
+      return pkl5::BeginDecode(header, inband, *object_, options);
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(
+          "out of memory while allocating a received pkl5 object (lower "
+          "DecodeOptions::max_object_bytes to reject such objects first)");
+    }
   }
 
  private:

@@ -81,8 +81,14 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
   return envelope;
 }
 
-absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
+absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes,
+                                           size_t envelope_bytes) {
   Prefix prefix;
+  if (bytes.size() > envelope_bytes) {
+    return absl::DataLossError(
+        absl::StrCat("not a pkl5 message: ", bytes.size(),
+                     " bytes, more than the envelope's ", envelope_bytes));
+  }
   if (bytes.size() < sizeof(Prefix)) {
     return absl::DataLossError(
         absl::StrCat("not a pkl5 message: ", bytes.size(),
@@ -101,7 +107,8 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
         " is not supported; this library speaks version ", kEnvelopeVersion));
   }
   if (prefix.inline_pieces > prefix.piece_count || prefix.channel_tag < 0 ||
-      (prefix.flags & ~kSizeTableInline) != 0) {
+      (prefix.flags & ~kSizeTableInline) != 0 || prefix.reserved[0] != 0 ||
+      prefix.reserved[1] != 0 || prefix.reserved[2] != 0) {
     return absl::DataLossError("corrupt pkl5 envelope prefix");
   }
   EnvelopeInfo info;
@@ -110,8 +117,17 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
   info.inline_pieces = prefix.inline_pieces;
   info.size_table_inline = (prefix.flags & kSizeTableInline) != 0;
   absl::string_view rest = bytes.substr(sizeof(Prefix));
+  // BuildEnvelope puts the table inline exactly when it fits.
+  const size_t table_bytes = size_t{prefix.piece_count} * sizeof(uint64_t);
+  const size_t room = envelope_bytes - sizeof(Prefix);
+  if (info.size_table_inline != (table_bytes <= room)) {
+    return absl::DataLossError(absl::StrCat(
+        "corrupt pkl5 envelope: the size table of ", prefix.piece_count,
+        " pieces is ", info.size_table_inline ? "inline" : "on the channel",
+        " although it ", info.size_table_inline ? "does not fit" : "fits",
+        " in ", envelope_bytes, " bytes"));
+  }
   if (info.size_table_inline) {
-    const size_t table_bytes = size_t{prefix.piece_count} * sizeof(uint64_t);
     if (table_bytes > rest.size()) {
       return absl::DataLossError(absl::StrCat(
           "truncated pkl5 envelope: a size table of ", prefix.piece_count,
@@ -135,6 +151,15 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes) {
       return absl::DataLossError(absl::StrCat(
           "corrupt pkl5 envelope: ", rest.size(),
           " inline bytes where the sizes add up to ", inline_size));
+    }
+    // BuildEnvelope inlines the longest prefix of pieces that fits.
+    if (info.inline_pieces < info.piece_count &&
+        info.piece_sizes[info.inline_pieces] <=
+            room - table_bytes - inline_size) {
+      return absl::DataLossError(absl::StrCat(
+          "corrupt pkl5 envelope: piece ", info.inline_pieces, " of ",
+          info.piece_sizes[info.inline_pieces],
+          " bytes is announced on the channel although it fits inline"));
     }
   } else if (info.inline_pieces != 0) {
     return absl::DataLossError(

@@ -80,10 +80,16 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
                           int32_t channel_tag,
                           size_t envelope_bytes = kEnvelopeBytes);
 
-// Reads an envelope. kDataLoss for anything that is not a consistent pkl5
-// envelope (foreign bytes on the tag, truncation); kUnimplemented for
-// another version. The returned `inline_bytes` views `bytes`.
-absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes);
+// Reads an envelope built for `envelope_bytes`. kDataLoss for anything
+// that is not a consistent pkl5 envelope: foreign bytes on the tag,
+// truncation, and every layout BuildEnvelope never makes (a size table or
+// a piece sent on the channel although it fits inline, a table-less
+// envelope of no pieces, more than `envelope_bytes`), so that a forged
+// envelope never makes a receiver wait for channel messages no sender
+// sends. kUnimplemented for another version. The returned `inline_bytes`
+// views `bytes`.
+absl::StatusOr<EnvelopeInfo> ParseEnvelope(
+    absl::string_view bytes, size_t envelope_bytes = kEnvelopeBytes);
 
 }  // namespace pkl5::transport_internal
 

@@ -1,6 +1,7 @@
 #include "pkl5/transport/internal/incoming_message.h"
 
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -65,7 +66,9 @@ class PendingPieces : public PendingOperation {
 
 absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
     Channel& channel, std::string envelope, int source, int tag) {
-  PKL5_ASSIGN_OR_RETURN(EnvelopeInfo info, ParseEnvelope(envelope));
+  PKL5_ASSIGN_OR_RETURN(
+      EnvelopeInfo info,
+      ParseEnvelope(envelope, channel.options().envelope_bytes));
   IncomingMessage message;
   message.channel_ = &channel;
   message.source_ = source;
@@ -78,11 +81,24 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
   message.envelope_ = std::move(envelope);
   if (info.size_table_inline) {
     message.sizes_ = std::move(info.piece_sizes);
-  } else {
-    message.sizes_.resize(info.piece_count);
-    PKL5_RETURN_IF_ERROR(message.ReceiveFromChannel(
-        message.sizes_.data(), message.sizes_.size() * sizeof(uint64_t)));
+    return message;
   }
+  // The table is on the channel: bounded before it is received.
+  if (info.piece_count > channel.options().max_pieces) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "a pkl5 object from rank ", source, " announces ", info.piece_count,
+        " pieces, more than TransportOptions::max_pieces (",
+        channel.options().max_pieces, "); nothing of it was received"));
+  }
+  try {
+    message.sizes_.resize(info.piece_count);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("no memory for the size table of a pkl5 object of ",
+                     info.piece_count, " pieces"));
+  }
+  PKL5_RETURN_IF_ERROR(message.ReceiveFromChannel(
+      message.sizes_.data(), message.sizes_.size() * sizeof(uint64_t)));
   return message;
 }
 
