@@ -10,6 +10,8 @@ The tree is relocatable (the .pc and CMake files find the prefix from
 their own location); //install:install copies it under a prefix.
 """
 
+load("//third_party/mpi:implementations.bzl", "MPI_IMPLEMENTATIONS")
+
 def _own(file):
     # pkl5's own files: the main repository's, or @pkl5's when pkl5 is a
     # dependency of another workspace.
@@ -53,13 +55,14 @@ def _pkl5_install_tree_impl(ctx):
                 archives.append(archive)
     link_flags = list(_last_occurrences(link_flags))
 
+    mpi = MPI_IMPLEMENTATIONS[ctx.attr.mpi]
     substitutions = {
         "@VERSION@": ctx.attr.version,
         "@MPI@": ctx.attr.mpi,
-        "@MPI_PKG_CONFIG@": ctx.attr.mpi_pkg_config_module,
-        "@MPI_INCLUDE_DIR@": ctx.attr.mpi_include_dir,
-        "@DEFINES@": " ".join(["-D" + d for d in ctx.attr.mpi_defines]),
-        "@CMAKE_DEFINES@": ";".join(ctx.attr.mpi_defines),
+        "@MPI_PKG_CONFIG@": mpi.pkg_config_module,
+        "@MPI_INCLUDE_DIR@": mpi.include_dir,
+        "@DEFINES@": " ".join(["-D" + d for d in mpi.defines]),
+        "@CMAKE_DEFINES@": ";".join(mpi.defines),
         "@LINK_FLAGS@": " ".join(link_flags),
         "@CMAKE_LINK_FLAGS@": ";".join(link_flags),
     }
@@ -110,10 +113,8 @@ pkl5_install_tree = rule(
     attrs = {
         "library": attr.label(providers = [CcInfo], mandatory = True),
         "version": attr.string(mandatory = True),
-        "mpi": attr.string(mandatory = True),
-        "mpi_defines": attr.string_list(),
-        "mpi_include_dir": attr.string(mandatory = True),
-        "mpi_pkg_config_module": attr.string(mandatory = True),
+        # A key of MPI_IMPLEMENTATIONS: the MPI the library was built against.
+        "mpi": attr.string(mandatory = True, values = MPI_IMPLEMENTATIONS.keys()),
         "_pc": attr.label(default = ":pkl5.pc.in", allow_single_file = True),
         "_config": attr.label(default = ":pkl5Config.cmake.in", allow_single_file = True),
         "_config_version": attr.label(

@@ -13,7 +13,7 @@ these names is left as it is.
 """
 
 load("//third_party/mpi:implementations.bzl", "MPI_IMPLEMENTATIONS")
-load(":offline_stand_ins.bzl", "offline_stand_ins")
+load(":offline_stand_ins.bzl", "OFFLINE_STAND_INS", "offline_stand_in")
 load(
     ":system_repositories.bzl",
     "system_absl",
@@ -29,7 +29,8 @@ def pkl5_dependencies():
     Repositories are fetched only when a build uses them: MPICH only under
     `--define=mpi=mpich` (see //third_party/mpi).
     """
-    offline_stand_ins()
+    for name, files in OFFLINE_STAND_INS.items():
+        _maybe(offline_stand_in, name = name, files = files)
     _maybe(system_absl, name = "com_google_absl")
     _maybe(system_googletest, name = "com_google_googletest")
     _maybe(system_flatbuffers, name = "com_github_google_flatbuffers")

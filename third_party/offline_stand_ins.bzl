@@ -4,8 +4,8 @@ Debian's Bazel 4.2.3 declares @rules_cc, @rules_java and
 @remote_coverage_tools in its built-in WORKSPACE suffix as downloads, which
 no offline machine can fetch. Each stand-in is a small repository written
 here: the rules forward to Bazel's native ones, the coverage tools only
-have to exist. `pkl5_dependencies()` declares them unless the workspace
-already has repositories of those names.
+have to exist. `pkl5_dependencies()` declares each unless the workspace
+already has a repository of that name.
 """
 
 _RULES_CC_DEFS = """\"\"\"Forwards the rules_cc API to Bazel's native C++ rules.\"\"\"
@@ -75,30 +75,26 @@ def _stand_in_impl(rctx):
     for path, content in rctx.attr.files.items():
         rctx.file(path, content)
 
-_stand_in = repository_rule(
+offline_stand_in = repository_rule(
     implementation = _stand_in_impl,
     attrs = {"files": attr.string_dict(doc = "path -> content")},
     doc = "A repository of the given files, written offline.",
     local = True,
 )
 
-def offline_stand_ins():
-    """Declares the stand-ins the workspace does not have already."""
-    stand_ins = {
-        "rules_cc": {
-            "BUILD": "",
-            "cc/BUILD": _RULES_CC_BUILD,
-            "cc/defs.bzl": _RULES_CC_DEFS,
-        },
-        "rules_java": {
-            "BUILD": "",
-            "java/BUILD": "",
-            "java/defs.bzl": _RULES_JAVA_DEFS,
-        },
-        "remote_coverage_tools": {
-            "BUILD": _COVERAGE_TOOLS_BUILD,
-        },
-    }
-    for name, files in stand_ins.items():
-        if not native.existing_rule(name):
-            _stand_in(name = name, files = files)
+# Repository name -> its files (path -> content).
+OFFLINE_STAND_INS = {
+    "rules_cc": {
+        "BUILD": "",
+        "cc/BUILD": _RULES_CC_BUILD,
+        "cc/defs.bzl": _RULES_CC_DEFS,
+    },
+    "rules_java": {
+        "BUILD": "",
+        "java/BUILD": "",
+        "java/defs.bzl": _RULES_JAVA_DEFS,
+    },
+    "remote_coverage_tools": {
+        "BUILD": _COVERAGE_TOOLS_BUILD,
+    },
+}

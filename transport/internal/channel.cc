@@ -1,38 +1,18 @@
 #include "pkl5/transport/internal/channel.h"
 
 #include <algorithm>
-#include <mutex>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "pkl5/base/mpi_comm.h"
+#include "pkl5/base/mpi_comm_cache.h"
 #include "pkl5/base/mpi_error.h"
-#include "pkl5/base/mpi_tag_bound.h"
 #include "pkl5/base/status_macros.h"
 #include "pkl5/transport/internal/envelope.h"
 
 namespace pkl5::transport_internal {
 namespace {
-
-// The attribute that caches a communicator's ChannelCore: a heap-held
-// shared_ptr, dropped when the communicator is freed (or, for a
-// communicator never freed, never: no MPI call happens after finalize).
-int DeleteCore(MPI_Comm, int, void* core, void*) {
-  delete static_cast<std::shared_ptr<ChannelCore>*>(core);
-  return MPI_SUCCESS;
-}
-
-absl::StatusOr<int> CoreKeyval() {
-  static int keyval = MPI_KEYVAL_INVALID;
-  static int code = MPI_SUCCESS;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    code = MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, DeleteCore, &keyval,
-                                  nullptr);
-  });
-  PKL5_RETURN_IF_ERROR(
-      base_internal::MpiCallStatus(code, "MPI_Comm_create_keyval"));
-  return keyval;
-}
 
 // The core of `comm`: the one every earlier channel of it made, or a new
 // duplicate. Whether it duplicates depends only on earlier Creates on
@@ -43,24 +23,19 @@ absl::StatusOr<std::shared_ptr<ChannelCore>> CoreOf(MPI_Comm comm,
   // Serializes first uses from several threads (MPI_THREAD_MULTIPLE).
   static absl::Mutex* const mutex = new absl::Mutex();
   absl::MutexLock lock(mutex);
-  PKL5_ASSIGN_OR_RETURN(const int keyval, CoreKeyval());
-  void* value = nullptr;
-  int found = 0;
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Comm_get_attr(comm, keyval, &value, &found), "MPI_Comm_get_attr"));
-  if (found) return *static_cast<std::shared_ptr<ChannelCore>*>(value);
-  MPI_Comm private_comm = MPI_COMM_NULL;
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Comm_dup(comm, &private_comm), "MPI_Comm_dup"));
-  MPI_Comm_set_errhandler(private_comm, MPI_ERRORS_RETURN);
+  // Held as a shared_ptr: the cache drops its reference when `comm` is
+  // freed (for a communicator never freed, never: no MPI call happens
+  // after finalize), the channels theirs when they go.
+  using Cache = base_internal::CommCache<std::shared_ptr<ChannelCore>>;
+  PKL5_ASSIGN_OR_RETURN(std::shared_ptr<ChannelCore> * found,
+                        Cache::Find(comm));
+  if (found != nullptr) return *found;
+  PKL5_ASSIGN_OR_RETURN(MPI_Comm private_comm,
+                        base_internal::PrivateDuplicate(comm));
   auto core = std::make_shared<ChannelCore>(private_comm, peer_count);
-  auto* cached = new std::shared_ptr<ChannelCore>(core);
-  if (absl::Status status = base_internal::MpiCallStatus(
-          MPI_Comm_set_attr(comm, keyval, cached), "MPI_Comm_set_attr");
-      !status.ok()) {
-    delete cached;
-    return status;
-  }
+  PKL5_RETURN_IF_ERROR(
+      Cache::Store(comm, std::make_unique<std::shared_ptr<ChannelCore>>(core))
+          .status());
   return core;
 }
 
