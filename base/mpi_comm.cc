@@ -20,4 +20,20 @@ absl::StatusOr<MPI_Comm> PrivateDuplicate(MPI_Comm comm) {
   return duplicate;
 }
 
+int CallAtFinalize(void (*function)()) {
+  const auto call = [](MPI_Comm, int, void* value, void*) {
+    reinterpret_cast<void (*)()>(value)();
+    return MPI_SUCCESS;
+  };
+  int keyval = MPI_KEYVAL_INVALID;
+  int code =
+      MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, call, &keyval, nullptr);
+  if (code != MPI_SUCCESS) return code;
+  code = MPI_Comm_set_attr(MPI_COMM_SELF, keyval,
+                           reinterpret_cast<void*>(function));
+  // The attribute keeps the key alive until MPI deletes it.
+  MPI_Comm_free_keyval(&keyval);
+  return code;
+}
+
 }  // namespace pkl5::base_internal

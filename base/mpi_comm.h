@@ -18,6 +18,11 @@ int TagUpperBound(MPI_Comm comm);
 // left as it is.
 absl::StatusOr<MPI_Comm> PrivateDuplicate(MPI_Comm comm);
 
+// Has MPI call `function` when MPI_Finalize starts, while every MPI call is
+// still allowed (an attribute of MPI_COMM_SELF, MPI 3.1 §8.7.1). Returns
+// MPI's error code.
+int CallAtFinalize(void (*function)());
+
 }  // namespace pkl5::base_internal
 
 #endif  // PKL5_BASE_MPI_COMM_H_
