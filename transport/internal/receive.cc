@@ -10,6 +10,60 @@
 namespace pkl5::transport_internal {
 namespace {
 
+// Where a posted envelope receive puts what follows the envelope's bytes.
+// A raw message larger than an envelope that matches a posted receive must
+// not be truncated: Open MPI 4.1.4 then writes past the buffer (8 KiB) or
+// never completes the receive (64 KiB and more), measured. So the receive's
+// datatype is the envelope buffer followed by this sink, address space
+// mapped over one discard window (discard_buffer.h): any message up to
+// kSinkBytes matches whole, its size is read from the status, and it is
+// rejected as foreign. Shared by every receive: its bytes are never read.
+constexpr size_t kSinkBlocks = 16;
+constexpr int kSinkBlockBytes = 1 << 30;
+constexpr size_t kSinkBytes = kSinkBlocks * kSinkBlockBytes;
+
+absl::StatusOr<void*> Sink() {
+  static const absl::StatusOr<DiscardBuffer>* const sink =
+      new absl::StatusOr<DiscardBuffer>(DiscardBuffer::Create(kSinkBytes));
+  PKL5_RETURN_IF_ERROR(sink->status());
+  return (*sink)->data();
+}
+
+// The datatype of a posted envelope receive into `buffer` (relative to
+// MPI_BOTTOM): `buffer.size()` bytes, then the sink in blocks MPI's int
+// block lengths can hold.
+absl::StatusOr<MPI_Datatype> EnvelopeOrLargerType(std::string& buffer) {
+  PKL5_ASSIGN_OR_RETURN(void* const sink, Sink());
+  MPI_Aint addresses[1 + kSinkBlocks];
+  int lengths[1 + kSinkBlocks];
+  MPI_Datatype types[1 + kSinkBlocks];
+  MPI_Get_address(buffer.data(), &addresses[0]);
+  lengths[0] = static_cast<int>(buffer.size());
+  for (size_t i = 0; i < kSinkBlocks; ++i) {
+    MPI_Get_address(static_cast<char*>(sink) + i * kSinkBlockBytes,
+                    &addresses[1 + i]);
+    lengths[1 + i] = kSinkBlockBytes;
+  }
+  for (MPI_Datatype& type : types) type = MPI_BYTE;
+  MPI_Datatype type = MPI_DATATYPE_NULL;
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Type_create_struct(static_cast<int>(1 + kSinkBlocks), lengths,
+                             addresses, types, &type),
+      "MPI_Type_create_struct"));
+  PKL5_RETURN_IF_ERROR(
+      base_internal::MpiCallStatus(MPI_Type_commit(&type), "MPI_Type_commit"));
+  return type;
+}
+
+// A message of `bytes` that cannot be an envelope, received whole.
+absl::Status ForeignMessage(MPI_Count bytes, int source, int tag) {
+  return absl::DataLossError(absl::StrCat(
+      "not a pkl5 message: ", bytes, " bytes from rank ", source, " with tag ",
+      tag,
+      ", larger than any pkl5 envelope (a raw MPI message on a tag pkl5 "
+      "receives on?); discarded"));
+}
+
 // Receives the matched message `message` as an envelope: at most the
 // envelope bound, else consumed whole and rejected.
 absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
@@ -32,11 +86,7 @@ absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
         MPI_Mrecv(sink.data(), layout.count(), layout.type(), &message,
                   MPI_STATUS_IGNORE),
         "MPI_Mrecv"));
-    return absl::DataLossError(absl::StrCat(
-        "not a pkl5 message: ", size, " bytes from rank ", source, " with tag ",
-        tag,
-        ", larger than any pkl5 envelope (a raw MPI message on a tag "
-        "pkl5 receives on?); discarded"));
+    return ForeignMessage(size, source, tag);
   }
   std::string envelope(static_cast<size_t>(size), '\0');
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
@@ -88,11 +138,12 @@ absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
     return receive;
   }
   receive->buffer_.resize(channel.options().envelope_bytes);
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Irecv(receive->buffer_.data(),
-                static_cast<int>(receive->buffer_.size()), MPI_BYTE, source,
-                tag, channel.comm(), &receive->request_),
-      "MPI_Irecv"));
+  PKL5_ASSIGN_OR_RETURN(MPI_Datatype type,
+                        EnvelopeOrLargerType(receive->buffer_));
+  const int code = MPI_Irecv(MPI_BOTTOM, 1, type, source, tag, channel.comm(),
+                             &receive->request_);
+  MPI_Type_free(&type);  // MPI keeps it while the receive needs it
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(code, "MPI_Irecv"));
   return receive;
 }
 
@@ -119,14 +170,21 @@ EnvelopeReceive::~EnvelopeReceive() {
 
 absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
   done_ = true;
-  if (code != MPI_SUCCESS) {
+  if (code == MPI_SUCCESS) {
+    MPI_Count bytes = 0;
+    MPI_Get_elements_x(&status_, MPI_BYTE, &bytes);
+    if (bytes < 0 || static_cast<size_t>(bytes) > buffer_.size()) {
+      error_ = ForeignMessage(bytes, status_.MPI_SOURCE, status_.MPI_TAG);
+    }
+  } else {
     int error_class = MPI_ERR_OTHER;
     MPI_Error_class(status_.MPI_ERROR != MPI_SUCCESS ? status_.MPI_ERROR : code,
                     &error_class);
     if (error_class == MPI_ERR_TRUNCATE) {
       error_ = absl::DataLossError(absl::StrCat(
-          "not a pkl5 message: more than ", buffer_.size(), " bytes from rank ",
-          status_.MPI_SOURCE, " with tag ", status_.MPI_TAG,
+          "not a pkl5 message: more than ", buffer_.size() + kSinkBytes,
+          " bytes from rank ", status_.MPI_SOURCE, " with tag ",
+          status_.MPI_TAG,
           " (a raw MPI message on a tag pkl5 receives on?); discarded"));
     } else {
       error_ = base_internal::MpiCallStatus(code, call);
@@ -170,9 +228,9 @@ absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
   taken_ = true;
   if (proc_null_) return IncomingMessage::Null();
   PKL5_RETURN_IF_ERROR(error_);
-  int count = 0;
+  MPI_Count count = 0;
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Get_count(&status_, MPI_BYTE, &count), "MPI_Get_count"));
+      MPI_Get_elements_x(&status_, MPI_BYTE, &count), "MPI_Get_elements_x"));
   buffer_.resize(static_cast<size_t>(count));
   return IncomingMessage::FromEnvelope(*channel_, std::move(buffer_),
                                        status_.MPI_SOURCE, status_.MPI_TAG);
