@@ -1,14 +1,17 @@
-// Envelopes no pkl5 sender makes, sent raw on the user's communicator by a
-// hostile or buggy peer: every receive path (recv, irecv, improbe) rejects
-// each at once, before receiving or allocating anything, and the real
-// object sent after them arrives intact. Raw sends go around a ring, with
-// MPI_Isend so a rank sending to itself works on every MPI.
+// Forged envelopes, sent raw on the user's communicator by a hostile or
+// buggy peer: every receive path (recv, irecv, improbe) rejects those no
+// pkl5 sender makes at once, before receiving or allocating anything, and
+// those it does make but whose parts nobody sends once
+// CommOptions::transport.part_timeout has passed; the real object sent
+// after each arrives intact. Raw sends go around a ring, with MPI_Isend so
+// a rank sending to itself works on every MPI.
 #include <mpi.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pkl5/comm/intracomm.h"
@@ -47,6 +50,13 @@ std::vector<Forgery> Forgeries() {
        absl::StatusCode::kResourceExhausted, "TransportOptions::max_pieces"},
       {"a table of 2^27 pieces", ForgedEnvelope(false, 1u << 27, 0),
        absl::StatusCode::kResourceExhausted, "TransportOptions::max_pieces"},
+      // Consistent layouts whose channel messages nobody sends: the
+      // communicator's part_timeout ends the wait.
+      {"a table of 1000 pieces nobody sends", ForgedEnvelope(false, 1000, 0),
+       absl::StatusCode::kDeadlineExceeded, "part_timeout"},
+      {"a 1 MiB part nobody sends",
+       ForgedEnvelope(true, 3, 2, {4, 2, 1 << 20}, "headin"),
+       absl::StatusCode::kDataLoss, "part_timeout"},
   };
 }
 
@@ -54,7 +64,9 @@ class ForgedEnvelopeTest : public ::testing::TestWithParam<Path> {
  protected:
   void SetUp() override {
     ASSERT_EQ(MPI_Comm_dup(MPI_COMM_WORLD, &mpi_comm_), MPI_SUCCESS);
-    absl::StatusOr<Intracomm> comm = Intracomm::Create(mpi_comm_);
+    CommOptions options;
+    options.transport.part_timeout = absl::Milliseconds(300);
+    absl::StatusOr<Intracomm> comm = Intracomm::Create(mpi_comm_, options);
     ASSERT_THAT(comm, IsOk());
     comm_ = *std::move(comm);
     next_ = (comm_.rank() + 1) % comm_.size();

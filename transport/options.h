@@ -5,6 +5,8 @@
 #include <climits>
 #include <cstddef>
 
+#include "absl/time/time.h"
+
 namespace pkl5 {
 
 // The envelope's size bound: Open MPI's shared-memory eager limit (4 KiB),
@@ -36,6 +38,15 @@ struct TransportOptions {
   // object is left on the channel: its size table alone would take 8 bytes
   // a piece. The default, 2^20 pieces, bounds that table to 8 MiB.
   size_t max_pieces = size_t{1} << 20;
+  // How long a receive waits for the rest of an object it has the envelope
+  // of (a test loop: since it started receiving the rest). A receive still
+  // missing parts then (the sender died, or forged the envelope to announce
+  // parts nobody sends) cancels them and is kDeadlineExceeded; the
+  // communicator stays usable. It must exceed the time the largest object
+  // takes to transfer. Infinite by default: like MPI, pkl5 then waits as
+  // long as the sender takes. Parts that arrive after their receive gave up
+  // are never matched, and their sender's request may never complete.
+  absl::Duration part_timeout = absl::InfiniteDuration();
 };
 
 }  // namespace pkl5

@@ -9,57 +9,60 @@
 #include "pkl5/base/status_macros.h"
 #include "pkl5/transport/internal/discard_buffer.h"
 #include "pkl5/transport/internal/large_count.h"
+#include "pkl5/transport/internal/part_wait.h"
 
 namespace pkl5::transport_internal {
 namespace {
 
 // Channel receives in flight, with the layouts their statuses are checked
-// against.
+// against. Test gives up at `deadline`, Wait after `timeout` of waiting.
 class PendingPieces : public PendingOperation {
  public:
   PendingPieces(std::vector<MPI_Request> requests,
-                std::vector<ByteLayout> layouts)
-      : requests_(std::move(requests)), layouts_(std::move(layouts)) {}
+                std::vector<ByteLayout> layouts, absl::Duration timeout,
+                int source)
+      : requests_(std::move(requests)),
+        statuses_(requests_.size()),
+        layouts_(std::move(layouts)),
+        timeout_(timeout),
+        deadline_(DeadlineIn(timeout)),
+        source_(source) {}
   ~PendingPieces() override {
     if (!requests_.empty() && !base_internal::MpiFinalized()) (void)Wait();
   }
 
   absl::StatusOr<bool> Test() override {
     if (requests_.empty()) return true;
-    int done = 0;
-    std::vector<MPI_Status> statuses(requests_.size());
-    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-        MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done,
-                    statuses.data()),
-        "MPI_Testall"));
-    if (!done) return false;
-    PKL5_RETURN_IF_ERROR(Check(statuses));
+    absl::StatusOr<bool> done =
+        TestForParts(requests_, statuses_, deadline_, source_);
+    if (done.ok() && !*done) return false;
+    PKL5_RETURN_IF_ERROR(Check(done.status()));
     return true;
   }
   absl::Status Wait() override {
     if (requests_.empty()) return absl::OkStatus();
-    std::vector<MPI_Status> statuses(requests_.size());
-    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-        MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(),
-                    statuses.data()),
-        "MPI_Waitall"));
-    return Check(statuses);
+    return Check(WaitForParts(requests_, statuses_, timeout_, source_));
   }
 
  private:
-  absl::Status Check(const std::vector<MPI_Status>& statuses) {
+  // The outcome once nothing is pending: `waited`'s error, else the first
+  // part that arrived with another size.
+  absl::Status Check(absl::Status waited) {
     requests_.clear();
-    absl::Status result;
-    for (size_t i = 0; i < statuses.size(); ++i) {
-      absl::Status status = layouts_[i].CheckReceived(statuses[i]);
-      if (!status.ok() && result.ok()) result = std::move(status);
+    absl::Status result = std::move(waited);
+    for (size_t i = 0; result.ok() && i < statuses_.size(); ++i) {
+      result = layouts_[i].CheckReceived(statuses_[i]);
     }
     layouts_.clear();
     return result;
   }
 
   std::vector<MPI_Request> requests_;
+  std::vector<MPI_Status> statuses_;
   std::vector<ByteLayout> layouts_;
+  absl::Duration timeout_;
+  absl::Time deadline_;
+  int source_;
 };
 
 }  // namespace
@@ -79,6 +82,7 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
   message.inline_offset_ =
       static_cast<size_t>(info.inline_bytes.data() - envelope.data());
   message.envelope_ = std::move(envelope);
+  message.part_timeout_ = channel.options().part_timeout;
   if (info.size_table_inline) {
     message.sizes_ = std::move(info.piece_sizes);
     return message;
@@ -108,12 +112,26 @@ absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
   PKL5_ASSIGN_OR_RETURN(
       const ByteLayout layout,
       ByteLayout::Create(size, channel_->options().block_bytes));
-  MPI_Status status;
+  std::vector<MPI_Status> status(1);
+  if (part_timeout_ == absl::InfiniteDuration()) {
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Recv(data, layout.count(), layout.type(), source_, channel_tag_,
+                 channel_->private_comm(), status.data()),
+        "MPI_Recv (pkl5 channel)"));
+    return layout.CheckReceived(status[0]);
+  }
+  std::vector<MPI_Request> request(1, MPI_REQUEST_NULL);
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Recv(data, layout.count(), layout.type(), source_, channel_tag_,
-               channel_->private_comm(), &status),
-      "MPI_Recv (pkl5 channel)"));
-  return layout.CheckReceived(status);
+      MPI_Irecv(data, layout.count(), layout.type(), source_, channel_tag_,
+                channel_->private_comm(), request.data()),
+      "MPI_Irecv (pkl5 channel)"));
+  if (absl::Status waited =
+          WaitForParts(request, status, part_timeout_, source_);
+      !waited.ok()) {
+    next_ = sizes_.size();
+    return waited;
+  }
+  return layout.CheckReceived(status[0]);
 }
 
 absl::Status IncomingMessage::ReceiveNext(MutablePiece destination) {
@@ -143,8 +161,8 @@ IncomingMessage::StartReceiveRest(absl::Span<const MutablePiece> destinations) {
   std::vector<MPI_Request> requests;
   std::vector<ByteLayout> layouts;
   PKL5_RETURN_IF_ERROR(PostReceiveRest(destinations, requests, layouts));
-  return std::unique_ptr<PendingOperation>(
-      new PendingPieces(std::move(requests), std::move(layouts)));
+  return std::unique_ptr<PendingOperation>(new PendingPieces(
+      std::move(requests), std::move(layouts), part_timeout_, source_));
 }
 
 absl::Status IncomingMessage::PostReceiveRest(
@@ -182,6 +200,8 @@ absl::Status IncomingMessage::Drain() {
     }
     PKL5_ASSIGN_OR_RETURN(DiscardBuffer sink, DiscardBuffer::Create(size));
     absl::Status status = ReceiveFromChannel(sink.data(), size);
+    // Past the deadline the rest was given up: nothing is left to drain.
+    if (absl::IsDeadlineExceeded(status)) return status;
     ++next_;
     // Keep draining after a size mismatch: later parts are still queued.
     if (!status.ok() && first_error.ok()) first_error = std::move(status);

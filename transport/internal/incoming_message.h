@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "pkl5/transport/internal/channel.h"
 #include "pkl5/transport/internal/envelope.h"
@@ -78,6 +79,9 @@ class IncomingMessage : public ReceivedObject {
  private:
   IncomingMessage() = default;
 
+  // Receives one part into `data`, waiting at most `part_timeout_`. After
+  // that the rest of the object is given up (it will not come either):
+  // nothing is left to receive or drain.
   absl::Status ReceiveFromChannel(void* data, size_t size);
 
   Channel* channel_ = nullptr;
@@ -90,6 +94,7 @@ class IncomingMessage : public ReceivedObject {
   size_t inline_offset_ = 0;
   std::vector<uint64_t> sizes_;
   size_t next_ = 0;
+  absl::Duration part_timeout_ = absl::InfiniteDuration();
 };
 
 }  // namespace pkl5::transport_internal
