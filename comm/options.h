@@ -15,10 +15,13 @@ struct CommOptions {
   // `decode.max_object_bytes`: a received object claiming more is rejected
   // (and drained) before anything is allocated.
   DecodeOptions decode;
-  // Block size of large counts, envelope bound, channel tag range, and the
-  // capacity of buffered sends (`bsend`, `ibsend`): 0 by default, so
+  // Block size of large counts, envelope bound, channel tag range, the
+  // capacity of buffered sends (`bsend`, `ibsend`: 0 by default, so
   // buffered sends fail until it is set, as MPI_Bsend does without
-  // MPI_Buffer_attach.
+  // MPI_Buffer_attach), the most pieces a received object may announce,
+  // the window of parts blocking calls keep in flight, and `part_timeout`:
+  // how long a receive waits for the parts of an object whose envelope it
+  // has (infinite by default; then kDeadlineExceeded).
   TransportOptions transport;
 };
 

@@ -38,6 +38,13 @@ struct TransportOptions {
   // object is left on the channel: its size table alone would take 8 bytes
   // a piece. The default, 2^20 pieces, bounds that table to 8 MiB.
   size_t max_pieces = size_t{1} << 20;
+  // Blocking sends and receives keep at most this many parts of one object
+  // in flight, posting the next as each completes: Open MPI's cost per
+  // message grows with the messages outstanding, so an object of 100k
+  // parts posted at once takes tens of seconds (docs/benchmarks.md).
+  // Nonblocking ones post every part at once, so that MPI completes them
+  // while the caller is elsewhere. 0 posts everything at once everywhere.
+  size_t part_window = 256;
   // How long a receive waits for the rest of an object it has the envelope
   // of (a test loop: since it started receiving the rest). A receive still
   // missing parts then (the sender died, or forged the envelope to announce

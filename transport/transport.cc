@@ -28,6 +28,13 @@ absl::StatusOr<std::string> ReceivedObject::ReceiveNextAsString() {
   return bytes;
 }
 
+absl::Status ReceivedObject::ReceiveRest(
+    absl::Span<const MutablePiece> destinations) {
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingOperation> rest,
+                        StartReceiveRest(destinations));
+  return rest->Wait();
+}
+
 absl::Status ReceivedObject::CheckRestDestinations(
     absl::Span<const MutablePiece> destinations) const {
   const size_t next = next_piece();

@@ -70,6 +70,10 @@ class ReceivedObject {
   // Receives every remaining piece into its destination, nonblocking.
   virtual absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveRest(
       absl::Span<const MutablePiece> destinations) = 0;
+  // The same, blocking: returns when every piece has arrived. A transport
+  // may post the pieces a window at a time (the MPI transport does, see
+  // TransportOptions::part_window); by default StartReceiveRest, then Wait.
+  virtual absl::Status ReceiveRest(absl::Span<const MutablePiece> destinations);
   // Receives and discards every remaining piece.
   virtual absl::Status Drain() = 0;
 

@@ -257,5 +257,91 @@ TEST_F(TransportTest, ChannelTagsWrapAround) {
   for (auto& send : sends) EXPECT_THAT(send->Wait(), IsOk());
 }
 
+// TransportOptions::part_window: a blocking send or receive of more channel
+// pieces than the window posts them a window at a time; every combination
+// with the other side windowed or posting everything delivers the object.
+class PartWindowTest : public TransportTest {
+ protected:
+  static constexpr int kTag = 18;
+
+  void SetUp() override {
+    TransportTest::SetUp();
+    TransportOptions options;
+    options.part_window = 3;
+    absl::StatusOr<std::unique_ptr<Channel>> windowed =
+        Channel::Create(comm_, options);
+    ASSERT_THAT(windowed, IsOk());
+    windowed_ = *std::move(windowed);
+  }
+  void TearDown() override {
+    windowed_.reset();
+    TransportTest::TearDown();
+  }
+
+  // A small piece, then 20 of 5000 bytes: all but the first on the channel.
+  std::vector<std::string> Object(int rank) const {
+    std::vector<std::string> object = {"first"};
+    for (int i = 0; i < 20; ++i) object.push_back(Pattern(5000, rank * 50 + i));
+    return object;
+  }
+
+  // Receives the previous rank's object, windowed or with every piece
+  // posted at once.
+  void ExpectReceived(bool windowed_receive) {
+    absl::StatusOr<IncomingMessage> message =
+        ProbeMessage(*windowed_, previous_, kTag);
+    ASSERT_THAT(message, IsOk());
+    const std::vector<std::string> expected = Object(previous_);
+    std::vector<std::string> received;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      received.emplace_back(message->piece_size(i), '\0');
+    }
+    std::vector<MutablePiece> destinations;
+    for (std::string& piece : received) {
+      destinations.push_back({piece.data(), piece.size()});
+    }
+    if (windowed_receive) {
+      EXPECT_THAT(message->ReceiveRest(destinations), IsOk());
+    } else {
+      absl::StatusOr<std::unique_ptr<PendingOperation>> rest =
+          message->StartReceiveRest(destinations);
+      ASSERT_THAT(rest, IsOk());
+      EXPECT_THAT((*rest)->Wait(), IsOk());
+    }
+    EXPECT_TRUE(message->complete());
+    EXPECT_THAT(received, ElementsAreArray(expected));
+  }
+
+  std::unique_ptr<Channel> windowed_;
+};
+
+TEST_F(PartWindowTest, PostedSendToAWindowedReceive) {
+  const std::vector<std::string> object = Object(rank_);
+  absl::StatusOr<std::unique_ptr<SendOperation>> send = SendOperation::Start(
+      *windowed_, Pieces(object), next_, kTag, SendMode::kStandard);
+  ASSERT_THAT(send, IsOk());
+  ExpectReceived(/*windowed_receive=*/true);
+  EXPECT_THAT((*send)->Wait(), IsOk());
+}
+
+TEST_F(PartWindowTest, WindowedBlockingSendToBothKindsOfReceive) {
+  if (size_ == 1) GTEST_SKIP() << "a blocking send to self cannot complete";
+  for (const bool windowed_receive : {false, true}) {
+    // Rank 0 sends first, the others receive first: a chain, no cycle.
+    const std::vector<std::string> object = Object(rank_);
+    if (rank_ == 0) {
+      EXPECT_THAT(
+          Send(*windowed_, Pieces(object), next_, kTag, SendMode::kStandard),
+          IsOk());
+    }
+    ExpectReceived(windowed_receive);
+    if (rank_ != 0) {
+      EXPECT_THAT(
+          Send(*windowed_, Pieces(object), next_, kTag, SendMode::kSynchronous),
+          IsOk());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pkl5::transport_internal

@@ -14,9 +14,10 @@ std::string From(const ReceivedObject& object) {
                       object.tag());
 }
 
+// With `blocking`, receives the buffers before returning (nullptr).
 absl::StatusOr<std::unique_ptr<PendingOperation>> Start(
-    ReceivedObject& object, DecodeTarget& target,
-    const DecodeOptions& options) {
+    ReceivedObject& object, DecodeTarget& target, const DecodeOptions& options,
+    bool blocking) {
   // A frame is its header, its in-band bytes, then one piece per buffer.
   constexpr size_t kFixedPieces = 2;
   if (object.piece_count() < kFixedPieces) {
@@ -62,17 +63,20 @@ absl::StatusOr<std::unique_ptr<PendingOperation>> Start(
     destinations.push_back({zones[i].data, zones[i].size});
   }
   if (destinations.empty()) return nullptr;
+  if (blocking) {
+    PKL5_RETURN_IF_ERROR(object.ReceiveRest(destinations));
+    return nullptr;
+  }
   return object.StartReceiveRest(destinations);
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
-    ReceivedObject& object, DecodeTarget& target,
-    const DecodeOptions& options) {
+// Start, draining the object if it fails.
+absl::StatusOr<std::unique_ptr<PendingOperation>> StartOrDrain(
+    ReceivedObject& object, DecodeTarget& target, const DecodeOptions& options,
+    bool blocking) {
   if (object.is_null()) return nullptr;
   absl::StatusOr<std::unique_ptr<PendingOperation>> started =
-      Start(object, target, options);
+      Start(object, target, options, blocking);
   if (!started.ok() && !object.complete()) {
     if (absl::Status drained = object.Drain(); !drained.ok()) {
       return absl::Status(started.status().code(),
@@ -84,11 +88,23 @@ absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
   return started;
 }
 
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
+    ReceivedObject& object, DecodeTarget& target,
+    const DecodeOptions& options) {
+  return StartOrDrain(object, target, options, /*blocking=*/false);
+}
+
 absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
                            const DecodeOptions& options,
                            ReceiveProgress& progress) {
-  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingOperation> rest,
-                        StartReceiveObject(object, target, options));
+  // When no posted receive needs this rank's progress, the buffers are
+  // received blocking, which the transport may window.
+  PKL5_ASSIGN_OR_RETURN(
+      std::unique_ptr<PendingOperation> rest,
+      StartOrDrain(object, target, options,
+                   /*blocking=*/!progress.AnyBesides(nullptr)));
   if (rest == nullptr) return absl::OkStatus();
   return WaitAdvancing(
       progress, nullptr, [&] { return rest->Test(); },

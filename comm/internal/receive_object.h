@@ -70,7 +70,9 @@ class ObjectTarget final : public DecodeTarget {
 absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveObject(
     ReceivedObject& object, DecodeTarget& target, const DecodeOptions& options);
 
-// StartReceiveObject, then waits for the buffers, advancing `progress`.
+// StartReceiveObject, then waits for the buffers, advancing `progress`
+// (or, with nothing to advance, receives them blocking: windowed, see
+// TransportOptions::part_window).
 absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
                            const DecodeOptions& options,
                            ReceiveProgress& progress);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -187,6 +188,69 @@ absl::Status IncomingMessage::PostReceiveRest(
     ++next_;
   }
   return absl::OkStatus();
+}
+
+absl::Status IncomingMessage::ReceiveRest(
+    absl::Span<const MutablePiece> destinations) {
+  PKL5_RETURN_IF_ERROR(CheckRestDestinations(destinations));
+  while (!destinations.empty() && next_ < inline_pieces_) {
+    PKL5_RETURN_IF_ERROR(ReceiveNext(destinations.front()));
+    destinations.remove_prefix(1);
+  }
+  const size_t window = channel_->options().part_window;
+  if (window == 0 || destinations.size() <= window) {
+    return ReceivedObject::ReceiveRest(destinations);
+  }
+  // Slot i of the window receives piece posted[i] into layouts[i].
+  std::vector<MPI_Request> requests(window, MPI_REQUEST_NULL);
+  std::vector<std::optional<ByteLayout>> layouts(window);
+  std::vector<int> completed(window);
+  std::vector<MPI_Status> statuses(window);
+  size_t unposted = 0;
+  const auto post = [&](size_t slot) -> absl::Status {
+    const MutablePiece& destination = destinations[unposted++];
+    ++next_;
+    PKL5_ASSIGN_OR_RETURN(
+        layouts[slot],
+        ByteLayout::Create(destination.size, channel_->options().block_bytes));
+    return base_internal::MpiCallStatus(
+        MPI_Irecv(destination.data, layouts[slot]->count(),
+                  layouts[slot]->type(), source_, channel_tag_,
+                  channel_->private_comm(), &requests[slot]),
+        "MPI_Irecv (pkl5 channel)");
+  };
+  // On an MPI error, what is posted completes before the destinations may
+  // go away, and the object is given up.
+  const auto give_up = [&](absl::Status error) {
+    MPI_Waitall(static_cast<int>(window), requests.data(), MPI_STATUSES_IGNORE);
+    next_ = sizes_.size();
+    return error;
+  };
+  for (size_t slot = 0; slot < window; ++slot) {
+    if (absl::Status posted = post(slot); !posted.ok()) {
+      return give_up(posted);
+    }
+  }
+  const absl::Time deadline = DeadlineIn(part_timeout_);
+  absl::Status first_mismatch;
+  while (true) {
+    absl::StatusOr<int> count =
+        WaitForSomeParts(requests, completed, statuses, deadline, source_);
+    if (!count.ok()) return give_up(count.status());
+    if (*count == 0) break;
+    for (size_t i = 0; i < static_cast<size_t>(*count); ++i) {
+      const size_t slot = static_cast<size_t>(completed[i]);
+      // Keep receiving after a size mismatch: later parts are still queued.
+      absl::Status received = layouts[slot]->CheckReceived(statuses[i]);
+      if (!received.ok() && first_mismatch.ok()) first_mismatch = received;
+      if (unposted < destinations.size()) {
+        if (absl::Status posted = post(slot); !posted.ok()) {
+          return give_up(posted);
+        }
+      }
+    }
+  }
+  return first_mismatch;
 }
 
 absl::Status IncomingMessage::Drain() {

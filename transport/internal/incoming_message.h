@@ -65,6 +65,11 @@ class IncomingMessage : public ReceivedObject {
   absl::StatusOr<std::unique_ptr<PendingOperation>> StartReceiveRest(
       absl::Span<const MutablePiece> destinations) override;
 
+  // Blocking: posts at most TransportOptions::part_window receives at a
+  // time, the next as each completes (see send_operation.h for why).
+  absl::Status ReceiveRest(
+      absl::Span<const MutablePiece> destinations) override;
+
   // The MPI level of StartReceiveRest: nonblocking receives appended to
   // `requests`, each to be checked with its layout's `CheckReceived`.
   absl::Status PostReceiveRest(absl::Span<const MutablePiece> destinations,

@@ -63,4 +63,29 @@ absl::StatusOr<bool> TestForParts(std::vector<MPI_Request>& requests,
   return false;
 }
 
+absl::StatusOr<int> WaitForSomeParts(std::vector<MPI_Request>& requests,
+                                     std::vector<int>& completed,
+                                     std::vector<MPI_Status>& statuses,
+                                     absl::Time deadline, int source) {
+  const int size = static_cast<int>(requests.size());
+  int count = 0;
+  if (deadline == absl::InfiniteFuture()) {
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Waitsome(size, requests.data(), &count, completed.data(),
+                     statuses.data()),
+        "MPI_Waitsome"));
+    return count == MPI_UNDEFINED ? 0 : count;
+  }
+  while (true) {
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Testsome(size, requests.data(), &count, completed.data(),
+                     statuses.data()),
+        "MPI_Testsome"));
+    if (count == MPI_UNDEFINED) return 0;
+    if (count > 0) return count;
+    if (absl::Now() >= deadline) return GiveUp(requests, statuses, source);
+    std::this_thread::yield();
+  }
+}
+
 }  // namespace pkl5::transport_internal

@@ -36,6 +36,15 @@ absl::StatusOr<bool> TestForParts(std::vector<MPI_Request>& requests,
                                   std::vector<MPI_Status>& statuses,
                                   absl::Time deadline, int source);
 
+// Waits until some of `requests` complete, by `deadline`: their count,
+// their indices into `completed` and statuses into `statuses` (both the
+// size of `requests`); 0 once every request is MPI_REQUEST_NULL. Past
+// `deadline`, what WaitForParts returns after its timeout.
+absl::StatusOr<int> WaitForSomeParts(std::vector<MPI_Request>& requests,
+                                     std::vector<int>& completed,
+                                     std::vector<MPI_Status>& statuses,
+                                     absl::Time deadline, int source);
+
 }  // namespace pkl5::transport_internal
 
 #endif  // PKL5_TRANSPORT_INTERNAL_PART_WAIT_H_

@@ -1,5 +1,6 @@
 #include "pkl5/transport/internal/send_operation.h"
 
+#include <cstddef>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,12 +11,12 @@
 namespace pkl5::transport_internal {
 absl::StatusOr<std::unique_ptr<SendOperation>> SendOperation::Start(
     Channel& channel, absl::Span<const ConstPiece> pieces, int destination,
-    int tag, SendMode mode) {
+    int tag, SendMode mode, size_t window) {
   PKL5_RETURN_IF_ERROR(channel.addresses().CheckSend(destination, tag));
   std::unique_ptr<SendOperation> operation(new SendOperation());
   if (destination == MPI_PROC_NULL) return operation;
   if (absl::Status status =
-          operation->Post(channel, pieces, destination, tag, mode);
+          operation->Post(channel, pieces, destination, tag, mode, window);
       !status.ok()) {
     // Whatever was posted completes before the pieces may go away.
     (void)operation->Wait();
@@ -26,7 +27,8 @@ absl::StatusOr<std::unique_ptr<SendOperation>> SendOperation::Start(
 
 absl::Status SendOperation::Post(Channel& channel,
                                  absl::Span<const ConstPiece> pieces,
-                                 int destination, int tag, SendMode mode) {
+                                 int destination, int tag, SendMode mode,
+                                 size_t window) {
   const int channel_tag = channel.NextChannelTag(destination);
   const EnvelopeLayout layout = BuildEnvelope(pieces, channel_tag, envelope_,
                                               channel.options().envelope_bytes);
@@ -46,8 +48,61 @@ absl::Status SendOperation::Post(Channel& channel,
   if (mode == SendMode::kBuffered) {
     return PostBuffered(channel, channel_pieces, destination, tag, channel_tag);
   }
-  return PostAll(channel, envelope_, channel_pieces, destination, tag,
-                 channel_tag, mode == SendMode::kSynchronous, requests_);
+  absl::Span<const ConstPiece> now = channel_pieces;
+  if (window > 0 && channel_pieces.size() > window) {
+    now = now.subspan(0, window);
+    unposted_.assign(channel_pieces.begin() + static_cast<ptrdiff_t>(window),
+                     channel_pieces.end());
+    channel_ = &channel;
+    destination_ = destination;
+    channel_tag_ = channel_tag;
+  }
+  return PostAll(channel, envelope_, now, destination, tag, channel_tag,
+                 mode == SendMode::kSynchronous, requests_);
+}
+
+absl::Status SendOperation::PostNext(MPI_Request& request) {
+  const ConstPiece& piece = unposted_[next_unposted_++];
+  PKL5_ASSIGN_OR_RETURN(
+      const ByteLayout layout,
+      ByteLayout::Create(piece.size, channel_->options().block_bytes));
+  return base_internal::MpiCallStatus(
+      MPI_Isend(piece.data, layout.count(), layout.type(), destination_,
+                channel_tag_, channel_->private_comm(), &request),
+      "pkl5 send of a part");
+}
+
+absl::StatusOr<bool> SendOperation::AdvanceWindow(bool block) {
+  std::vector<int> completed(requests_.size());
+  while (true) {
+    int count = 0;
+    const int code = (block ? MPI_Waitsome : MPI_Testsome)(
+        static_cast<int>(requests_.size()), requests_.data(), &count,
+        completed.data(), MPI_STATUSES_IGNORE);
+    if (code != MPI_SUCCESS) {
+      unposted_.clear();
+      // The others are still posted: they must finish before the pieces
+      // may go away.
+      (void)Wait();
+      return Finish(code, block ? "MPI_Waitsome (pkl5 send)"
+                                : "MPI_Testsome (pkl5 send)");
+    }
+    if (count == MPI_UNDEFINED) count = 0;  // every slot was free
+    for (int i = 0; i < count && next_unposted_ < unposted_.size(); ++i) {
+      if (absl::Status posted = PostNext(requests_[static_cast<size_t>(
+              completed[static_cast<size_t>(i)])]);
+          !posted.ok()) {
+        unposted_.clear();
+        (void)Wait();
+        return posted;
+      }
+    }
+    if (next_unposted_ == unposted_.size()) {
+      unposted_.clear();
+      return false;  // the rest completes as an ordinary operation
+    }
+    if (!block && count == 0) return false;
+  }
 }
 
 absl::Status SendOperation::PostAll(Channel& channel,
@@ -113,6 +168,10 @@ absl::Status SendOperation::Finish(int code, absl::string_view call) {
 
 absl::StatusOr<bool> SendOperation::Test() {
   if (done()) return true;
+  if (!unposted_.empty()) {
+    PKL5_RETURN_IF_ERROR(AdvanceWindow(/*block=*/false).status());
+    if (!unposted_.empty()) return false;
+  }
   int flag = 0;
   const int code = MPI_Testall(static_cast<int>(requests_.size()),
                                requests_.data(), &flag, MPI_STATUSES_IGNORE);
@@ -126,6 +185,9 @@ absl::StatusOr<bool> SendOperation::Test() {
 
 absl::Status SendOperation::Wait() {
   if (done()) return absl::OkStatus();
+  if (!unposted_.empty()) {
+    PKL5_RETURN_IF_ERROR(AdvanceWindow(/*block=*/true).status());
+  }
   const int code = MPI_Waitall(static_cast<int>(requests_.size()),
                                requests_.data(), MPI_STATUSES_IGNORE);
   return Finish(code, "MPI_Waitall (pkl5 send)");
@@ -149,9 +211,11 @@ absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
             destination, tag, channel.comm()),
         "pkl5 send of the envelope");
   }
+  // Blocking, so it may post its parts a window at a time.
   PKL5_ASSIGN_OR_RETURN(
       std::unique_ptr<SendOperation> operation,
-      SendOperation::Start(channel, pieces, destination, tag, mode));
+      SendOperation::Start(channel, pieces, destination, tag, mode,
+                           channel.options().part_window));
   return operation->Wait();
 }
 

@@ -4,7 +4,13 @@
 // Everything is posted nonblocking at once and completes together, in every
 // mode, so a receiver that matched the envelope with a matched probe never
 // waits on a sender stuck in the middle of the pieces (mpi4py 3.1.0's
-// synchronous send deadlocked that way).
+// synchronous send deadlocked that way). The one exception is the blocking
+// send of an object of more than TransportOptions::part_window channel
+// pieces: it keeps that many in flight and posts the next as each
+// completes, because Open MPI's cost per message grows with the messages
+// outstanding (100k parts at once: 31 s; in windows of 256: 0.3 s, raw
+// MPI, measured). The sender is inside Send, waiting, the whole time, so
+// it is never stuck elsewhere.
 //
 // - kStandard: MPI_Isend of everything.
 // - kSynchronous: MPI_Issend of the envelope (completion means the receiver
@@ -42,9 +48,12 @@ class SendOperation {
   // Posts the send of `pieces` to `destination` with `tag`. The pieces must
   // stay alive and unchanged until the operation completes (except in
   // buffered mode, where they are copied). MPI_PROC_NULL completes at once.
+  // With `window` > 0 (not in buffered mode) at most that many channel
+  // pieces are in flight; Test and Wait post the others, so the operation
+  // progresses only while they are called.
   static absl::StatusOr<std::unique_ptr<SendOperation>> Start(
       Channel& channel, absl::Span<const ConstPiece> pieces, int destination,
-      int tag, SendMode mode);
+      int tag, SendMode mode, size_t window = 0);
 
   // Destroying a pending operation waits for it: the envelope it owns and
   // the pieces it reads must outlive the MPI requests.
@@ -62,7 +71,11 @@ class SendOperation {
   SendOperation() = default;
 
   absl::Status Post(Channel& channel, absl::Span<const ConstPiece> pieces,
-                    int destination, int tag, SendMode mode);
+                    int destination, int tag, SendMode mode, size_t window);
+  // Posts the next unposted piece into the free slot `request`.
+  absl::Status PostNext(MPI_Request& request);
+  // Testsome/Waitsome of the windowed send: refills each completed slot.
+  absl::StatusOr<bool> AdvanceWindow(bool block);
   absl::Status PostBuffered(Channel& channel,
                             absl::Span<const ConstPiece> channel_pieces,
                             int destination, int tag, int channel_tag);
@@ -80,6 +93,12 @@ class SendOperation {
   std::string envelope_;
   std::vector<uint64_t> size_table_;
   std::vector<MPI_Request> requests_;
+  // A windowed send's pieces not posted yet, and where they go.
+  std::vector<ConstPiece> unposted_;
+  size_t next_unposted_ = 0;
+  Channel* channel_ = nullptr;
+  int destination_ = MPI_PROC_NULL;
+  int channel_tag_ = 0;
 };
 
 // Sends and waits: the blocking send of each mode.
