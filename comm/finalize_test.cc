@@ -1,6 +1,7 @@
 // pkl5 objects that outlive MPI_Finalize: a communicator, a posted receive
-// nobody sends to, a send nobody receives and a probed message never
-// received are destroyed after MPI_Finalize. Their destructors make no MPI
+// nobody sends to, a send nobody receives, a probed message never received
+// and a Message::irecv whose parts were never waited for are destroyed
+// after MPI_Finalize. Their destructors make no MPI
 // call (any would be erroneous), so the program ends normally; what was
 // pending is abandoned. (MPI itself calls finalizing with pending
 // operations erroneous: this is the defined worst case, not a way to end.)
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   std::optional<pkl5::RecvRequest<std::vector<double>>> posted;
   std::optional<pkl5::Request> unreceived;
   std::optional<pkl5::Message> probed;
+  std::optional<pkl5::RecvRequest<std::vector<double>>> parts_in_flight;
+  std::optional<pkl5::Request> parts_sent;
   {
     absl::StatusOr<pkl5::Intracomm> created =
         pkl5::Intracomm::Create(MPI_COMM_WORLD);
@@ -60,10 +63,23 @@ int main(int argc, char** argv) {
     if (absl::Status done = small->wait(); !done.ok()) {
       return Fail("wait", done);
     }
+    // Matched, its parts' receives posted, never waited for.
+    absl::StatusOr<pkl5::Request> large =
+        comm->isend(std::vector<double>(1 << 17, 2.0), rank, /*tag=*/4);
+    if (!large.ok()) return Fail("isend", large.status());
+    parts_sent = std::move(*large);
+    absl::StatusOr<pkl5::Message> matched = comm->mprobe(rank, 4);
+    if (!matched.ok()) return Fail("mprobe", matched.status());
+    absl::StatusOr<pkl5::RecvRequest<std::vector<double>>> receiving =
+        matched->irecv<std::vector<double>>();
+    if (!receiving.ok()) return Fail("Message::irecv", receiving.status());
+    parts_in_flight = std::move(*receiving);
   }
   MPI_Barrier(MPI_COMM_WORLD);
   MPI_Finalize();
   // Everything pending goes now, after MPI_Finalize.
+  parts_in_flight.reset();
+  parts_sent.reset();
   probed.reset();
   unreceived.reset();
   posted.reset();

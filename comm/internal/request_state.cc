@@ -198,6 +198,14 @@ absl::StatusOr<bool> ObjectReceiveState::Cancel() {
 
 void ObjectReceiveState::Abandon() {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (base_internal::MpiFinalized()) {
+    // No MPI call is allowed any more: what was pending is abandoned (each
+    // of these destructors checks too).
+    posted_.reset();
+    LeaveProgressIfArrived();
+    rest_.reset();
+    return;
+  }
   // A posted receive cancels itself, or drains what matched it.
   posted_.reset();
   LeaveProgressIfArrived();

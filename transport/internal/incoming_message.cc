@@ -113,14 +113,15 @@ absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
   PKL5_ASSIGN_OR_RETURN(
       const ByteLayout layout,
       ByteLayout::Create(size, channel_->options().block_bytes));
-  std::vector<MPI_Status> status(1);
   if (part_timeout_ == absl::InfiniteDuration()) {
+    MPI_Status status;
     PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Recv(data, layout.count(), layout.type(), source_, channel_tag_,
-                 channel_->private_comm(), status.data()),
+                 channel_->private_comm(), &status),
         "MPI_Recv (pkl5 channel)"));
-    return layout.CheckReceived(status[0]);
+    return layout.CheckReceived(status);
   }
+  std::vector<MPI_Status> status(1);
   std::vector<MPI_Request> request(1, MPI_REQUEST_NULL);
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Irecv(data, layout.count(), layout.type(), source_, channel_tag_,

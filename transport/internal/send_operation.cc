@@ -48,17 +48,22 @@ absl::Status SendOperation::Post(Channel& channel,
   if (mode == SendMode::kBuffered) {
     return PostBuffered(channel, channel_pieces, destination, tag, channel_tag);
   }
-  absl::Span<const ConstPiece> now = channel_pieces;
-  if (window > 0 && channel_pieces.size() > window) {
-    now = now.subspan(0, window);
+  const bool windowed = window > 0 && channel_pieces.size() > window;
+  PKL5_RETURN_IF_ERROR(
+      PostAll(channel, envelope_,
+              windowed ? absl::MakeConstSpan(channel_pieces).subspan(0, window)
+                       : absl::MakeConstSpan(channel_pieces),
+              destination, tag, channel_tag, mode == SendMode::kSynchronous,
+              requests_));
+  if (windowed) {
+    // Test and Wait post these as slots free up.
     unposted_.assign(channel_pieces.begin() + static_cast<ptrdiff_t>(window),
                      channel_pieces.end());
     channel_ = &channel;
     destination_ = destination;
     channel_tag_ = channel_tag;
   }
-  return PostAll(channel, envelope_, now, destination, tag, channel_tag,
-                 mode == SendMode::kSynchronous, requests_);
+  return absl::OkStatus();
 }
 
 absl::Status SendOperation::PostNext(MPI_Request& request) {
