@@ -15,52 +15,61 @@ std::shared_ptr<comm_internal::CommState> Comm::MakeState(
   return state;
 }
 
-absl::StatusOr<comm_internal::CommState*> Comm::State() const {
-  if (state_ != nullptr) {
-    PKL5_RETURN_IF_ERROR(state_->threads.CheckCallingThread());
-    return state_.get();
+absl::StatusOr<std::shared_ptr<comm_internal::CommState>> Comm::State() const {
+  std::shared_ptr<comm_internal::CommState> state = Current();
+  if (state != nullptr) {
+    PKL5_RETURN_IF_ERROR(state->threads.CheckCallingThread());
+    return state;
   }
   return absl::FailedPreconditionError(
       "null pkl5 communicator (default-constructed, moved from or freed)");
 }
 
 MPI_Comm Comm::mpi_comm() const {
-  return state_ == nullptr ? MPI_COMM_NULL : state_->comm;
+  const std::shared_ptr<comm_internal::CommState> state = Current();
+  return state == nullptr ? MPI_COMM_NULL : state->comm;
 }
 int Comm::rank() const {
-  return state_ == nullptr ? MPI_UNDEFINED : state_->transport->rank();
+  const std::shared_ptr<comm_internal::CommState> state = Current();
+  return state == nullptr ? MPI_UNDEFINED : state->transport->rank();
 }
 int Comm::size() const {
-  return state_ == nullptr ? 0 : state_->transport->size();
+  const std::shared_ptr<comm_internal::CommState> state = Current();
+  return state == nullptr ? 0 : state->transport->size();
 }
 int Comm::peer_count() const {
-  return state_ == nullptr ? 0 : state_->transport->peer_count();
+  const std::shared_ptr<comm_internal::CommState> state = Current();
+  return state == nullptr ? 0 : state->transport->peer_count();
 }
 bool Comm::is_inter() const {
-  return state_ != nullptr && state_->transport->is_inter();
+  const std::shared_ptr<comm_internal::CommState> state = Current();
+  return state != nullptr && state->transport->is_inter();
 }
-const CommOptions& Comm::options() const {
-  static const CommOptions* const kDefaults = new CommOptions();
-  return state_ == nullptr ? *kDefaults : state_->options;
+CommOptions Comm::options() const {
+  const std::shared_ptr<comm_internal::CommState> state = Current();
+  return state == nullptr ? CommOptions() : state->options;
 }
 
-absl::Status Comm::SendFrame(Frame frame, int dest, int tag, SendMode mode) {
-  if (state_->progress.AnyBesides(nullptr)) {
+absl::Status Comm::SendFrame(
+    const std::shared_ptr<comm_internal::CommState>& state, Frame frame,
+    int dest, int tag, SendMode mode) {
+  if (state->progress.AnyBesides(nullptr)) {
     // A blocking MPI send could wait for a peer that waits for the parts of
     // one of this rank's posted receives: send nonblocking and advance them.
     PKL5_ASSIGN_OR_RETURN(
         std::unique_ptr<comm_internal::SendState> send,
-        comm_internal::SendState::Start(state_, nullptr, std::move(frame), dest,
+        comm_internal::SendState::Start(state, nullptr, std::move(frame), dest,
                                         tag, mode));
     return send->Wait();
   }
   std::vector<ConstPiece> pieces;
   if (dest != MPI_PROC_NULL) pieces = comm_internal::FramePieces(frame);
-  return state_->transport->Send(pieces, dest, tag, mode);
+  return state->transport->Send(pieces, dest, tag, mode);
 }
 
 absl::StatusOr<Message> Comm::mprobe(int source, int tag, Status* status) {
-  PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+  PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                        State());
   std::unique_ptr<ReceivedObject> object;
   // Blocking in MPI_Mprobe could wait for a peer that waits for the parts
   // of one of this rank's posted receives: poll and advance them instead.
@@ -72,17 +81,18 @@ absl::StatusOr<Message> Comm::mprobe(int source, int tag, Status* status) {
     PKL5_ASSIGN_OR_RETURN(object, state->transport->Probe(source, tag));
   }
   if (status != nullptr) *status = comm_internal::StatusOf(*object);
-  return Message(state_, std::move(object));
+  return Message(std::move(state), std::move(object));
 }
 
 absl::StatusOr<std::optional<Message>> Comm::improbe(int source, int tag,
                                                      Status* status) {
-  PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+  PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                        State());
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<ReceivedObject> object,
                         state->transport->TryProbe(source, tag));
   if (object == nullptr) return std::nullopt;
   if (status != nullptr) *status = comm_internal::StatusOf(*object);
-  return std::optional<Message>(Message(state_, std::move(object)));
+  return std::optional<Message>(Message(std::move(state), std::move(object)));
 }
 
 absl::Status Comm::probe(int source, int tag, Status* status) {
@@ -95,7 +105,8 @@ absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status) {
 
 absl::StatusOr<bool> Comm::PeekObject(int source, int tag, Status* status,
                                       bool block) {
-  PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+  PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                        State());
   std::optional<ProbedEnvelope> found;
   while (block && state->progress.AnyBesides(nullptr)) {  // as in mprobe
     PKL5_ASSIGN_OR_RETURN(found,

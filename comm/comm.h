@@ -40,6 +40,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -70,7 +71,7 @@ class Comm {
   Comm& operator=(const Comm&) = delete;
   virtual ~Comm() = default;
 
-  bool is_null() const { return state_ == nullptr; }
+  bool is_null() const { return Current() == nullptr; }
   // The wrapped communicator (MPI_COMM_NULL over a non-MPI transport).
   MPI_Comm mpi_comm() const;
   int rank() const;
@@ -80,11 +81,15 @@ class Comm {
   // intercommunicator (0 when null).
   int peer_count() const;
   bool is_inter() const;
-  const CommOptions& options() const;
+  // A copy: another thread may free the handle meanwhile.
+  CommOptions options() const;
   // Releases this handle (it becomes null). Safe at any time before
-  // MPI_Finalize: requests and messages still pending keep the private
+  // MPI_Finalize, from any thread, even while other threads are in calls on
+  // it: those, and requests and messages still pending, keep the private
   // channel alive until they complete.
-  void free() { state_.reset(); }
+  void free() {
+    std::atomic_store(&state_, std::shared_ptr<comm_internal::CommState>());
+  }
 
   // Blocking sends in standard, buffered and synchronous mode. `bsend`
   // copies the object into room reserved from
@@ -145,11 +150,12 @@ class Comm {
   template <typename T>
   absl::StatusOr<RecvRequest<T>> irecv(int source = MPI_ANY_SOURCE,
                                        int tag = MPI_ANY_TAG) {
-    PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+    PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                          State());
     PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingReceive> posted,
                           state->transport->StartReceive(source, tag));
-    return RecvRequest<T>(
-        comm_internal::ReceiveState<T>::Posted(state_, std::move(posted)));
+    return RecvRequest<T>(comm_internal::ReceiveState<T>::Posted(
+        std::move(state), std::move(posted)));
   }
 
   // Sends `send_object` to `dest` and receives a `R` from `source`; the
@@ -193,7 +199,14 @@ class Comm {
   static std::shared_ptr<comm_internal::CommState> MakeState(
       std::shared_ptr<Transport> transport, MPI_Comm comm,
       const CommOptions& options, comm_internal::ThreadPolicy threads = {});
-  absl::StatusOr<comm_internal::CommState*> State() const;
+  // The state, held by the caller for the whole of its call: another
+  // thread's free() (or the handle's destruction) only drops the handle's
+  // reference, and a call in progress completes on the state it holds.
+  absl::StatusOr<std::shared_ptr<comm_internal::CommState>> State() const;
+  // The state or nullptr, without the thread check (accessors).
+  std::shared_ptr<comm_internal::CommState> Current() const {
+    return std::atomic_load(&state_);
+  }
 
  private:
   // probe (block) and iprobe (not): one waits, the other looks once.
@@ -201,16 +214,22 @@ class Comm {
                                   bool block);
   template <typename T>
   absl::Status SendBlocking(const T& object, int dest, int tag, SendMode mode) {
-    PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
-    if (dest == MPI_PROC_NULL) return SendFrame(Frame(), dest, tag, mode);
-    return SendFrame(Encode(object, state->options.encode), dest, tag, mode);
+    PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                          State());
+    if (dest == MPI_PROC_NULL)
+      return SendFrame(state, Frame(), dest, tag, mode);
+    return SendFrame(state, Encode(object, state->options.encode), dest, tag,
+                     mode);
   }
-  absl::Status SendFrame(Frame frame, int dest, int tag, SendMode mode);
+  static absl::Status SendFrame(
+      const std::shared_ptr<comm_internal::CommState>& state, Frame frame,
+      int dest, int tag, SendMode mode);
 
   template <typename T>
   absl::StatusOr<Request> StartSend(T&& object, int dest, int tag,
                                     SendMode mode) {
-    PKL5_ASSIGN_OR_RETURN(comm_internal::CommState * state, State());
+    PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                          State());
     using Value = std::decay_t<T>;
     std::shared_ptr<const void> owner;
     Frame frame;
@@ -226,7 +245,7 @@ class Comm {
     }
     PKL5_ASSIGN_OR_RETURN(
         std::unique_ptr<comm_internal::SendState> send,
-        comm_internal::SendState::Start(state_, std::move(owner),
+        comm_internal::SendState::Start(std::move(state), std::move(owner),
                                         std::move(frame), dest, tag, mode));
     return Request(std::move(send));
   }

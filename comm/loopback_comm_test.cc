@@ -282,5 +282,14 @@ TEST(LoopbackCommTest, FourThreadsShareOneCommunicator) {
   });
 }
 
+// free() from one thread while three others are blocked in calls on the
+// communicator: each of them completes with its object (no use after free).
+TEST(LoopbackCommTest, FreeWhileOtherThreadsAreBlockedInCalls) {
+  RunRanks(2, {}, [](Intracomm& comm, LoopbackWorld& world) {
+    internal_testing::RunFreeWhileBlocked(comm, /*sender=*/0, /*receiver=*/1,
+                                          [&world] { world.Barrier(); });
+  });
+}
+
 }  // namespace
 }  // namespace pkl5

@@ -1,12 +1,18 @@
 #include "pkl5/testing/comm_testing.h"
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "pkl5/comm/intercomm.h"
 #include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/status_matchers.h"
 
 namespace pkl5::internal_testing {
 namespace {
@@ -114,6 +120,57 @@ absl::StatusOr<std::unique_ptr<TestComm>> TestComm::Create(
 TestComm::~TestComm() {
   comm_.reset();
   if (mpi_comm_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_comm_);
+}
+
+void RunFreeWhileBlocked(Comm& comm, int sender, int receiver,
+                         const std::function<void()>& barrier) {
+  constexpr int kRecvTag = 31;
+  constexpr int kIrecvTag = 32;
+  constexpr int kMprobeTag = 33;
+  if (comm.rank() == sender) {
+    barrier();
+    for (const int tag : {kRecvTag, kIrecvTag, kMprobeTag}) {
+      EXPECT_THAT(
+          comm.send(std::string(100, static_cast<char>(tag)), receiver, tag),
+          IsOk());
+    }
+    return;
+  }
+  if (comm.rank() != receiver) {
+    barrier();
+    return;
+  }
+  const auto expected = [](int tag) {
+    return std::string(100, static_cast<char>(tag));
+  };
+  absl::StatusOr<RecvRequest<std::string>> posted =
+      comm.irecv<std::string>(sender, kIrecvTag);
+  ASSERT_THAT(posted, IsOk());
+  std::atomic<int> started{0};
+  std::vector<std::thread> blocked;
+  blocked.emplace_back([&] {
+    ++started;
+    EXPECT_THAT(comm.recv<std::string>(sender, kRecvTag),
+                IsOkAndHolds(expected(kRecvTag)));
+  });
+  blocked.emplace_back([&] {
+    ++started;
+    EXPECT_THAT(posted->wait(), IsOkAndHolds(expected(kIrecvTag)));
+  });
+  blocked.emplace_back([&] {
+    ++started;
+    absl::StatusOr<Message> message = comm.mprobe(sender, kMprobeTag);
+    ASSERT_THAT(message, IsOk());
+    EXPECT_THAT(message->recv<std::string>(),
+                IsOkAndHolds(expected(kMprobeTag)));
+  });
+  while (started < 3) std::this_thread::yield();
+  // Long enough for each thread to be inside its call.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  comm.free();
+  EXPECT_TRUE(comm.is_null());
+  barrier();
+  for (std::thread& thread : blocked) thread.join();
 }
 
 }  // namespace pkl5::internal_testing

@@ -8,6 +8,7 @@
 
 #include <complex>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -83,6 +84,14 @@ struct StressResult {
 // payload derived from them, so corruption, loss and duplication show.
 // Both sides must call it with the same arguments.
 StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects);
+
+// On rank `receiver`: three threads block on `comm` (in recv, in the wait
+// of an irecv, in mprobe and then Message::recv), the calling thread frees
+// `comm` while they wait, then calls `barrier`. On rank `sender`: `barrier`,
+// then one object to each. Each blocked call must complete with its object
+// (expected inside). Other ranks only call `barrier`.
+void RunFreeWhileBlocked(Comm& comm, int sender, int receiver,
+                         const std::function<void()>& barrier);
 
 // A pkl5 communicator for an MPI test: an Intracomm over a duplicate of
 // MPI_COMM_WORLD, or an Intercomm between the lower and the upper half of
