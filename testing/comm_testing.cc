@@ -27,13 +27,24 @@ int64_t PayloadValue(int32_t thread, int32_t index, size_t k) {
 }
 
 absl::StatusOr<StressObject> ReceiveOne(Comm& comm, int peer, int turn) {
-  switch (turn % 3) {
+  switch (turn % 4) {
     case 0:
       return comm.recv<StressObject>(peer, 9);
     case 1: {
       absl::StatusOr<RecvRequest<StressObject>> request =
           comm.irecv<StressObject>(peer, 9);
       if (!request.ok()) return request.status();
+      return request->wait();
+    }
+    case 2: {
+      // Cancelled before it matched, or it took an object that must then
+      // be received: racing other threads' receives, either may happen.
+      absl::StatusOr<RecvRequest<StressObject>> request =
+          comm.irecv<StressObject>(peer, 9);
+      if (!request.ok()) return request.status();
+      absl::StatusOr<bool> cancelled = request->cancel();
+      if (!cancelled.ok()) return cancelled.status();
+      if (*cancelled) return comm.recv<StressObject>(peer, 9);
       return request->wait();
     }
     default: {

@@ -79,10 +79,11 @@ struct StressResult {
 };
 
 // `threads` threads each send `objects` objects of 0 to ~40 KiB to `peer`
-// and receive as many from it, all on one tag, by turns with recv, irecv
-// and mprobe. Each object names its sending thread and index and carries a
-// payload derived from them, so corruption, loss and duplication show.
-// Both sides must call it with the same arguments.
+// and receive as many from it, all on one tag, by turns with recv, irecv,
+// an irecv cancelled at once (received otherwise if the cancel came too
+// late) and mprobe. Each object names its sending thread and index and carries
+// a payload derived from them, so corruption, loss and duplication show. Both
+// sides must call it with the same arguments.
 StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects);
 
 // On rank `receiver`: three threads block on `comm` (in recv, in the wait
