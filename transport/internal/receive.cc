@@ -29,16 +29,30 @@ absl::StatusOr<void*> Sink() {
   return (*sink)->data();
 }
 
-// The datatype of a posted envelope receive into `buffer` (relative to
-// MPI_BOTTOM): `buffer.size()` bytes, then the sink in blocks MPI's int
+// Bytes after a posted receive's envelope buffer that MPI must never write:
+// checked when the receive completes, so an MPI that overruns the buffer
+// anyway is an error, not silent heap damage.
+constexpr size_t kCanaryBytes = 64;
+constexpr char kCanary = '\xa5';
+
+bool CanaryIntact(const std::string& buffer, size_t envelope_bytes) {
+  for (size_t i = envelope_bytes; i < envelope_bytes + kCanaryBytes; ++i) {
+    if (buffer[i] != kCanary) return false;
+  }
+  return true;
+}
+
+// The datatype of a posted envelope receive into the first `bytes` of
+// `buffer` (relative to MPI_BOTTOM), then the sink in blocks MPI's int
 // block lengths can hold.
-absl::StatusOr<MPI_Datatype> EnvelopeOrLargerType(std::string& buffer) {
+absl::StatusOr<MPI_Datatype> EnvelopeOrLargerType(std::string& buffer,
+                                                  size_t bytes) {
   PKL5_ASSIGN_OR_RETURN(void* const sink, Sink());
   MPI_Aint addresses[1 + kSinkBlocks];
   int lengths[1 + kSinkBlocks];
   MPI_Datatype types[1 + kSinkBlocks];
   MPI_Get_address(buffer.data(), &addresses[0]);
-  lengths[0] = static_cast<int>(buffer.size());
+  lengths[0] = static_cast<int>(bytes);
   for (size_t i = 0; i < kSinkBlocks; ++i) {
     MPI_Get_address(static_cast<char*>(sink) + i * kSinkBlockBytes,
                     &addresses[1 + i]);
@@ -137,9 +151,11 @@ absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
     receive->done_ = true;
     return receive;
   }
-  receive->buffer_.resize(channel.options().envelope_bytes);
+  const size_t envelope_bytes = channel.options().envelope_bytes;
+  receive->buffer_.assign(envelope_bytes, '\0');
+  receive->buffer_.append(kCanaryBytes, kCanary);
   PKL5_ASSIGN_OR_RETURN(MPI_Datatype type,
-                        EnvelopeOrLargerType(receive->buffer_));
+                        EnvelopeOrLargerType(receive->buffer_, envelope_bytes));
   const int code = MPI_Irecv(MPI_BOTTOM, 1, type, source, tag, channel.comm(),
                              &receive->request_);
   MPI_Type_free(&type);  // MPI keeps it while the receive needs it
@@ -170,10 +186,19 @@ EnvelopeReceive::~EnvelopeReceive() {
 
 absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
   done_ = true;
+  const size_t envelope_bytes = channel_->options().envelope_bytes;
+  if (!CanaryIntact(buffer_, envelope_bytes)) {
+    error_ = absl::InternalError(
+        absl::StrCat("MPI wrote past pkl5's ", envelope_bytes,
+                     "-byte envelope buffer receiving from rank ",
+                     status_.MPI_SOURCE, " with tag ", status_.MPI_TAG,
+                     " (an MPI bug; the process memory may be damaged)"));
+    return absl::OkStatus();
+  }
   if (code == MPI_SUCCESS) {
     MPI_Count bytes = 0;
     MPI_Get_elements_x(&status_, MPI_BYTE, &bytes);
-    if (bytes < 0 || static_cast<size_t>(bytes) > buffer_.size()) {
+    if (bytes < 0 || static_cast<size_t>(bytes) > envelope_bytes) {
       error_ = ForeignMessage(bytes, status_.MPI_SOURCE, status_.MPI_TAG);
     }
   } else {
@@ -182,7 +207,7 @@ absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
                     &error_class);
     if (error_class == MPI_ERR_TRUNCATE) {
       error_ = absl::DataLossError(absl::StrCat(
-          "not a pkl5 message: more than ", buffer_.size() + kSinkBytes,
+          "not a pkl5 message: more than ", envelope_bytes + kSinkBytes,
           " bytes from rank ", status_.MPI_SOURCE, " with tag ",
           status_.MPI_TAG,
           " (a raw MPI message on a tag pkl5 receives on?); discarded"));
