@@ -276,7 +276,8 @@ TEST(LoopbackCommTest, TestallWaitallAndGetStatusAllOverMixedRequests) {
 TEST(LoopbackCommTest, FourThreadsShareOneCommunicator) {
   RunRanks(2, WithThreshold(1024), [](Intracomm& comm, LoopbackWorld&) {
     const internal_testing::StressResult result =
-        internal_testing::RunThreadStress(comm, 1 - comm.rank(), 4, 300);
+        internal_testing::RunThreadStress(comm, 1 - comm.rank(), 4, 300,
+                                          /*cancels=*/true);
     EXPECT_EQ(result.bad, 0);
     EXPECT_EQ(result.distinct, 4u * 300u);
   });

@@ -26,8 +26,9 @@ int64_t PayloadValue(int32_t thread, int32_t index, size_t k) {
   return int64_t{thread} * 1000003 + index + static_cast<int64_t>(k);
 }
 
-absl::StatusOr<StressObject> ReceiveOne(Comm& comm, int peer, int turn) {
-  switch (turn % 4) {
+absl::StatusOr<StressObject> ReceiveOne(Comm& comm, int peer, int turn,
+                                        bool cancels) {
+  switch (turn % (cancels ? 4 : 3)) {
     case 0:
       return comm.recv<StressObject>(peer, 9);
     case 1: {
@@ -36,7 +37,7 @@ absl::StatusOr<StressObject> ReceiveOne(Comm& comm, int peer, int turn) {
       if (!request.ok()) return request.status();
       return request->wait();
     }
-    case 2: {
+    case 3: {
       // Cancelled before it matched, or it took an object that must then
       // be received: racing other threads' receives, either may happen.
       absl::StatusOr<RecvRequest<StressObject>> request =
@@ -57,7 +58,8 @@ absl::StatusOr<StressObject> ReceiveOne(Comm& comm, int peer, int turn) {
 
 }  // namespace
 
-StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects) {
+StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects,
+                             bool cancels) {
   std::mutex mutex;
   std::set<std::pair<int32_t, int32_t>> seen;
   std::atomic<int> bad{0};
@@ -75,7 +77,8 @@ StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects) {
           ++bad;
           continue;
         }
-        absl::StatusOr<StressObject> received = ReceiveOne(comm, peer, i);
+        absl::StatusOr<StressObject> received =
+            ReceiveOne(comm, peer, i, cancels);
         if (!sent->wait().ok() || !received.ok()) {
           ++bad;
           continue;
@@ -131,6 +134,14 @@ absl::StatusOr<std::unique_ptr<TestComm>> TestComm::Create(
 TestComm::~TestComm() {
   comm_.reset();
   if (mpi_comm_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_comm_);
+}
+
+bool CancelRacesAreSafe() {
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(version, &length);
+  return std::string(version, static_cast<size_t>(length)).find("Open MPI") ==
+         std::string::npos;
 }
 
 void RunFreeWhileBlocked(Comm& comm, int sender, int receiver,

@@ -151,5 +151,26 @@ TEST(EnvelopeTest, MoreThanTheBoundIsNotAnEnvelope) {
                        HasSubstr("more than the envelope's 64")));
 }
 
+// What a receive whose status lost the count reads the length from: the
+// envelope alone, followed by anything (here zeros, as in a posted buffer).
+TEST(EnvelopeTest, EnvelopeLengthIsTheBuiltLength) {
+  const std::vector<std::vector<std::string>> objects = {
+      {},
+      {"a"},
+      {"header", "inband", std::string(3000, 'x')},
+      {"header", std::string(5000, 'y')},
+      std::vector<std::string>(1000, "z"),  // size table on the channel
+  };
+  for (const std::vector<std::string>& object : objects) {
+    const std::string envelope = BuildEnvelope(Pieces(object), 5);
+    std::string posted = envelope;
+    posted.resize(kEnvelopeBytes + 64, '\0');
+    EXPECT_EQ(EnvelopeLength(posted, kEnvelopeBytes), envelope.size())
+        << object.size() << " pieces";
+  }
+  EXPECT_EQ(EnvelopeLength("", kEnvelopeBytes), 0u);
+  EXPECT_EQ(EnvelopeLength(ForgedEnvelope(true, 600, 0), kEnvelopeBytes), 0u);
+}
+
 }  // namespace
 }  // namespace pkl5::transport_internal

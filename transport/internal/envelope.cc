@@ -1,5 +1,6 @@
 #include "pkl5/transport/internal/envelope.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -172,6 +173,26 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes,
   }
   info.inline_bytes = rest;
   return info;
+}
+
+size_t EnvelopeLength(absl::string_view bytes, size_t envelope_bytes) {
+  Prefix prefix;
+  if (bytes.size() < sizeof(Prefix)) return 0;
+  std::memcpy(&prefix, bytes.data(), sizeof(Prefix));
+  if ((prefix.flags & kSizeTableInline) == 0) return sizeof(Prefix);
+  if (prefix.inline_pieces > prefix.piece_count) return 0;
+  const size_t limit = std::min(bytes.size(), envelope_bytes);
+  size_t length =
+      sizeof(Prefix) + size_t{prefix.piece_count} * sizeof(uint64_t);
+  if (length > limit) return 0;
+  for (uint32_t i = 0; i < prefix.inline_pieces; ++i) {
+    uint64_t size = 0;
+    std::memcpy(&size, bytes.data() + sizeof(Prefix) + i * sizeof(uint64_t),
+                sizeof(size));
+    if (size > limit - length) return 0;
+    length += static_cast<size_t>(size);
+  }
+  return length;
 }
 
 }  // namespace pkl5::transport_internal

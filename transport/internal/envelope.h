@@ -80,6 +80,11 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
                           int32_t channel_tag,
                           size_t envelope_bytes = kEnvelopeBytes);
 
+// The length of the envelope `bytes` start with, from its prefix and size
+// table (for a receive whose status does not say; see receive.cc), or 0
+// when they do not tell one within `envelope_bytes`.
+size_t EnvelopeLength(absl::string_view bytes, size_t envelope_bytes);
+
 // Reads an envelope built for `envelope_bytes`. kDataLoss for anything
 // that is not a consistent pkl5 envelope: foreign bytes on the tag,
 // truncation, and every layout BuildEnvelope never makes (a size table or

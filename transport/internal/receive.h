@@ -71,6 +71,8 @@ class EnvelopeReceive {
  private:
   EnvelopeReceive(Channel& channel) : channel_(&channel) {}
   absl::Status Complete(int code, absl::string_view call);
+  // Whether MPI wrote into the envelope buffer (zero when posted).
+  bool BufferWritten() const;
 
   Channel* channel_;
   std::string buffer_;
@@ -81,6 +83,9 @@ class EnvelopeReceive {
   bool done_ = false;
   bool cancelled_ = false;
   bool taken_ = false;
+  // A message taken by a receive MPI called cancelled: its length is read
+  // from the envelope, the status has none.
+  bool count_unreported_ = false;
 };
 
 }  // namespace pkl5::transport_internal
