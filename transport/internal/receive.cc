@@ -64,8 +64,12 @@ absl::StatusOr<MPI_Datatype> EnvelopeOrLargerType(std::string& buffer,
       MPI_Type_create_struct(static_cast<int>(1 + kSinkBlocks), lengths,
                              addresses, types, &type),
       "MPI_Type_create_struct"));
-  PKL5_RETURN_IF_ERROR(
-      base_internal::MpiCallStatus(MPI_Type_commit(&type), "MPI_Type_commit"));
+  if (absl::Status committed = base_internal::MpiCallStatus(
+          MPI_Type_commit(&type), "MPI_Type_commit");
+      !committed.ok()) {
+    MPI_Type_free(&type);
+    return committed;
+  }
   return type;
 }
 
