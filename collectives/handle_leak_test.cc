@@ -86,6 +86,17 @@ void Round(Intracomm& comm, int round) {
 }
 
 TEST(HandleLeakTest, TrafficAndAFreedCommunicatorLeaveNoHandles) {
+  {
+    // The first posted receive of the process makes the one datatype every
+    // posted receive shares (transport/internal/receive.cc), freed when
+    // MPI_Finalize starts: made before counting, it is not a leak.
+    absl::StatusOr<Intracomm> warm_up = Intracomm::Create(MPI_COMM_WORLD);
+    ASSERT_THAT(warm_up, IsOk());
+    absl::StatusOr<RecvRequest<int>> posted =
+        warm_up->irecv<int>(warm_up->rank(), /*tag=*/99);
+    ASSERT_THAT(posted, IsOk());
+    ASSERT_THAT(posted->cancel(), IsOkAndHolds(true));
+  }
   const MpiHandles before = LiveMpiHandles();
   const MpiHandles created_before = CreatedMpiHandles();
   {

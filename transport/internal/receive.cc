@@ -1,8 +1,10 @@
 #include "pkl5/transport/internal/receive.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "pkl5/base/mpi_comm.h"
 #include "pkl5/base/mpi_error.h"
 #include "pkl5/base/status_macros.h"
 #include "pkl5/transport/internal/discard_buffer.h"
@@ -18,15 +20,47 @@ namespace {
 // mapped over one discard window (discard_buffer.h): any message up to
 // kSinkBytes matches whole, its size is read from the status, and it is
 // rejected as foreign. Shared by every receive: its bytes are never read.
-constexpr size_t kSinkBlocks = 16;
-constexpr int kSinkBlockBytes = 1 << 30;
-constexpr size_t kSinkBytes = kSinkBlocks * kSinkBlockBytes;
+constexpr size_t kSinkBytes = size_t{16} << 30;
 
-absl::StatusOr<void*> Sink() {
-  static const absl::StatusOr<DiscardBuffer>* const sink =
-      new absl::StatusOr<DiscardBuffer>(DiscardBuffer::Create(kSinkBytes));
-  PKL5_RETURN_IF_ERROR(sink->status());
-  return (*sink)->data();
+// The sink's memory and the datatype spanning it, made once per process
+// (the type is freed when MPI_Finalize starts): building a datatype of
+// kSinkBytes in MPI's int-sized blocks for every receive cost more than the
+// rest of a small receive.
+struct Sink {
+  absl::Status status;
+  std::optional<DiscardBuffer> memory;
+  MPI_Datatype type = MPI_DATATYPE_NULL;
+};
+
+const Sink& TheSink() {
+  static Sink* const sink = [] {
+    auto* made = new Sink();
+    absl::StatusOr<DiscardBuffer> memory = DiscardBuffer::Create(kSinkBytes);
+    if (!memory.ok()) {
+      made->status = memory.status();
+      return made;
+    }
+    made->memory.emplace(*std::move(memory));
+    MPI_Datatype gib = MPI_DATATYPE_NULL;
+    made->status = base_internal::MpiCallStatus(
+        MPI_Type_contiguous(1 << 30, MPI_BYTE, &gib), "MPI_Type_contiguous");
+    if (!made->status.ok()) return made;
+    made->status = base_internal::MpiCallStatus(
+        MPI_Type_contiguous(static_cast<int>(kSinkBytes >> 30), gib,
+                            &made->type),
+        "MPI_Type_contiguous");
+    MPI_Type_free(&gib);
+    if (made->status.ok()) {
+      made->status = base_internal::MpiCallStatus(MPI_Type_commit(&made->type),
+                                                  "MPI_Type_commit");
+    }
+    if (made->status.ok()) {
+      base_internal::CallAtFinalize(
+          [] { MPI_Type_free(&const_cast<Sink&>(TheSink()).type); });
+    }
+    return made;
+  }();
+  return *sink;
 }
 
 // Bytes after a posted receive's envelope buffer that MPI must never write:
@@ -43,26 +77,19 @@ bool CanaryIntact(const std::string& buffer, size_t envelope_bytes) {
 }
 
 // The datatype of a posted envelope receive into the first `bytes` of
-// `buffer` (relative to MPI_BOTTOM), then the sink in blocks MPI's int
-// block lengths can hold.
+// `buffer` (relative to MPI_BOTTOM), then the sink.
 absl::StatusOr<MPI_Datatype> EnvelopeOrLargerType(std::string& buffer,
                                                   size_t bytes) {
-  PKL5_ASSIGN_OR_RETURN(void* const sink, Sink());
-  MPI_Aint addresses[1 + kSinkBlocks];
-  int lengths[1 + kSinkBlocks];
-  MPI_Datatype types[1 + kSinkBlocks];
+  const Sink& sink = TheSink();
+  PKL5_RETURN_IF_ERROR(sink.status);
+  MPI_Aint addresses[2];
   MPI_Get_address(buffer.data(), &addresses[0]);
-  lengths[0] = static_cast<int>(bytes);
-  for (size_t i = 0; i < kSinkBlocks; ++i) {
-    MPI_Get_address(static_cast<char*>(sink) + i * kSinkBlockBytes,
-                    &addresses[1 + i]);
-    lengths[1 + i] = kSinkBlockBytes;
-  }
-  for (MPI_Datatype& type : types) type = MPI_BYTE;
+  MPI_Get_address(sink.memory->data(), &addresses[1]);
+  int lengths[2] = {static_cast<int>(bytes), 1};
+  MPI_Datatype types[2] = {MPI_BYTE, sink.type};
   MPI_Datatype type = MPI_DATATYPE_NULL;
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Type_create_struct(static_cast<int>(1 + kSinkBlocks), lengths,
-                             addresses, types, &type),
+      MPI_Type_create_struct(2, lengths, addresses, types, &type),
       "MPI_Type_create_struct"));
   if (absl::Status committed = base_internal::MpiCallStatus(
           MPI_Type_commit(&type), "MPI_Type_commit");
@@ -156,6 +183,7 @@ absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
     return receive;
   }
   const size_t envelope_bytes = channel.options().envelope_bytes;
+  receive->buffer_.reserve(envelope_bytes + kCanaryBytes);
   receive->buffer_.assign(envelope_bytes, '\0');
   receive->buffer_.append(kCanaryBytes, kCanary);
   PKL5_ASSIGN_OR_RETURN(MPI_Datatype type,
