@@ -73,7 +73,8 @@ TEST(ThreadsTest, CancelledIrecvsLoseNothing) {
     MPI_Barrier(MPI_COMM_WORLD);
     return;
   }
-  const size_t expected = static_cast<size_t>(kObjects) * (comm->size() - 1);
+  const size_t expected =
+      static_cast<size_t>(kObjects) * static_cast<size_t>(comm->size() - 1);
   std::mutex mutex;
   std::set<Sent> seen;
   std::atomic<size_t> received{0};
