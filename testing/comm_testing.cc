@@ -149,12 +149,13 @@ void RunFreeWhileBlocked(Comm& comm, int sender, int receiver,
   constexpr int kRecvTag = 31;
   constexpr int kIrecvTag = 32;
   constexpr int kMprobeTag = 33;
+  const auto expected = [](int tag) {
+    return std::string(100, static_cast<char>(tag));
+  };
   if (comm.rank() == sender) {
     barrier();
     for (const int tag : {kRecvTag, kIrecvTag, kMprobeTag}) {
-      EXPECT_THAT(
-          comm.send(std::string(100, static_cast<char>(tag)), receiver, tag),
-          IsOk());
+      EXPECT_THAT(comm.send(expected(tag), receiver, tag), IsOk());
     }
     return;
   }
@@ -162,9 +163,6 @@ void RunFreeWhileBlocked(Comm& comm, int sender, int receiver,
     barrier();
     return;
   }
-  const auto expected = [](int tag) {
-    return std::string(100, static_cast<char>(tag));
-  };
   absl::StatusOr<RecvRequest<std::string>> posted =
       comm.irecv<std::string>(sender, kIrecvTag);
   ASSERT_THAT(posted, IsOk());

@@ -110,10 +110,10 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
 IncomingMessage IncomingMessage::Null() { return IncomingMessage(); }
 
 absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
-  PKL5_ASSIGN_OR_RETURN(
-      const ByteLayout layout,
-      ByteLayout::Create(size, channel_->options().block_bytes));
   if (part_timeout_ == absl::InfiniteDuration()) {
+    PKL5_ASSIGN_OR_RETURN(
+        const ByteLayout layout,
+        ByteLayout::Create(size, channel_->options().block_bytes));
     MPI_Status status;
     PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Recv(data, layout.count(), layout.type(), source_, channel_tag_,
@@ -123,10 +123,8 @@ absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
   }
   std::vector<MPI_Status> status(1);
   std::vector<MPI_Request> request(1, MPI_REQUEST_NULL);
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Irecv(data, layout.count(), layout.type(), source_, channel_tag_,
-                channel_->private_comm(), request.data()),
-      "MPI_Irecv (pkl5 channel)"));
+  PKL5_ASSIGN_OR_RETURN(const ByteLayout layout,
+                        PostPart(data, size, request[0]));
   if (absl::Status waited =
           WaitForParts(request, status, part_timeout_, source_);
       !waited.ok()) {
@@ -134,6 +132,18 @@ absl::Status IncomingMessage::ReceiveFromChannel(void* data, size_t size) {
     return waited;
   }
   return layout.CheckReceived(status[0]);
+}
+
+absl::StatusOr<ByteLayout> IncomingMessage::PostPart(void* data, size_t size,
+                                                     MPI_Request& request) {
+  PKL5_ASSIGN_OR_RETURN(
+      ByteLayout layout,
+      ByteLayout::Create(size, channel_->options().block_bytes));
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Irecv(data, layout.count(), layout.type(), source_, channel_tag_,
+                channel_->private_comm(), &request),
+      "MPI_Irecv (pkl5 channel)"));
+  return layout;
 }
 
 absl::Status IncomingMessage::ReceiveNext(MutablePiece destination) {
@@ -176,14 +186,10 @@ absl::Status IncomingMessage::PostReceiveRest(
       PKL5_RETURN_IF_ERROR(ReceiveNext(destination));
       continue;
     }
+    MPI_Request request = MPI_REQUEST_NULL;
     PKL5_ASSIGN_OR_RETURN(
         ByteLayout layout,
-        ByteLayout::Create(destination.size, channel_->options().block_bytes));
-    MPI_Request request = MPI_REQUEST_NULL;
-    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-        MPI_Irecv(destination.data, layout.count(), layout.type(), source_,
-                  channel_tag_, channel_->private_comm(), &request),
-        "MPI_Irecv (pkl5 channel)"));
+        PostPart(destination.data, destination.size, request));
     requests.push_back(request);
     layouts.push_back(std::move(layout));
     ++next_;
@@ -213,12 +219,8 @@ absl::Status IncomingMessage::ReceiveRest(
     ++next_;
     PKL5_ASSIGN_OR_RETURN(
         layouts[slot],
-        ByteLayout::Create(destination.size, channel_->options().block_bytes));
-    return base_internal::MpiCallStatus(
-        MPI_Irecv(destination.data, layouts[slot]->count(),
-                  layouts[slot]->type(), source_, channel_tag_,
-                  channel_->private_comm(), &requests[slot]),
-        "MPI_Irecv (pkl5 channel)");
+        PostPart(destination.data, destination.size, requests[slot]));
+    return absl::OkStatus();
   };
   // On an MPI error, what is posted completes before the destinations may
   // go away, and the object is given up.

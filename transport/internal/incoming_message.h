@@ -88,6 +88,10 @@ class IncomingMessage : public ReceivedObject {
   // that the rest of the object is given up (it will not come either):
   // nothing is left to receive or drain.
   absl::Status ReceiveFromChannel(void* data, size_t size);
+  // Posts the receive of the next channel part into `data`; its layout
+  // checks the status.
+  absl::StatusOr<ByteLayout> PostPart(void* data, size_t size,
+                                      MPI_Request& request);
 
   Channel* channel_ = nullptr;
   int source_ = MPI_PROC_NULL;

@@ -32,7 +32,7 @@ struct Sink {
   MPI_Datatype type = MPI_DATATYPE_NULL;
 };
 
-const Sink& TheSink() {
+Sink& TheSink() {
   static Sink* const sink = [] {
     auto* made = new Sink();
     absl::StatusOr<DiscardBuffer> memory = DiscardBuffer::Create(kSinkBytes);
@@ -55,8 +55,7 @@ const Sink& TheSink() {
                                                   "MPI_Type_commit");
     }
     if (made->status.ok()) {
-      base_internal::CallAtFinalize(
-          [] { MPI_Type_free(&const_cast<Sink&>(TheSink()).type); });
+      base_internal::CallAtFinalize([] { MPI_Type_free(&TheSink().type); });
     }
     return made;
   }();
@@ -229,10 +228,13 @@ absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
   }
   if (code == MPI_SUCCESS) {
     MPI_Count bytes = 0;
-    MPI_Get_elements_x(&status_, MPI_BYTE, &bytes);
-    if (bytes < 0 || static_cast<size_t>(bytes) > envelope_bytes) {
+    error_ = base_internal::MpiCallStatus(
+        MPI_Get_elements_x(&status_, MPI_BYTE, &bytes), "MPI_Get_elements_x");
+    if (error_.ok() &&
+        (bytes < 0 || static_cast<size_t>(bytes) > envelope_bytes)) {
       error_ = ForeignMessage(bytes, status_.MPI_SOURCE, status_.MPI_TAG);
     }
+    if (error_.ok()) received_bytes_ = static_cast<size_t>(bytes);
   } else {
     int error_class = MPI_ERR_OTHER;
     MPI_Error_class(status_.MPI_ERROR != MPI_SUCCESS ? status_.MPI_ERROR : code,
@@ -279,7 +281,8 @@ absl::StatusOr<bool> EnvelopeReceive::Cancel() {
     // 0 (raw MPI, 6 threads x 3 ranks: 1 in 200,000 cancels). Deliver it
     // rather than lose it.
     cancelled_ = false;
-    count_unreported_ = true;
+    received_bytes_ =
+        EnvelopeLength(buffer_, channel_->options().envelope_bytes);
   }
   return cancelled_;
 }
@@ -301,15 +304,7 @@ absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
   taken_ = true;
   if (proc_null_) return IncomingMessage::Null();
   PKL5_RETURN_IF_ERROR(error_);
-  MPI_Count count = 0;
-  if (count_unreported_) {
-    count = static_cast<MPI_Count>(
-        EnvelopeLength(buffer_, channel_->options().envelope_bytes));
-  } else {
-    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-        MPI_Get_elements_x(&status_, MPI_BYTE, &count), "MPI_Get_elements_x"));
-  }
-  buffer_.resize(static_cast<size_t>(count));
+  buffer_.resize(received_bytes_);
   return IncomingMessage::FromEnvelope(*channel_, std::move(buffer_),
                                        status_.MPI_SOURCE, status_.MPI_TAG);
 }

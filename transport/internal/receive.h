@@ -83,9 +83,10 @@ class EnvelopeReceive {
   bool done_ = false;
   bool cancelled_ = false;
   bool taken_ = false;
-  // A message taken by a receive MPI called cancelled: its length is read
-  // from the envelope, the status has none.
-  bool count_unreported_ = false;
+  // The envelope's length once complete: from the status, or, for a
+  // message taken by a receive MPI called cancelled (whose status has
+  // none), from the envelope itself.
+  size_t received_bytes_ = 0;
 };
 
 }  // namespace pkl5::transport_internal

@@ -66,15 +66,21 @@ absl::Status SendOperation::Post(Channel& channel,
   return absl::OkStatus();
 }
 
-absl::Status SendOperation::PostNext(MPI_Request& request) {
-  const ConstPiece& piece = unposted_[next_unposted_++];
+absl::Status SendOperation::PostPart(Channel& channel, const ConstPiece& piece,
+                                     int destination, int channel_tag,
+                                     MPI_Request& request) {
   PKL5_ASSIGN_OR_RETURN(
       const ByteLayout layout,
-      ByteLayout::Create(piece.size, channel_->options().block_bytes));
+      ByteLayout::Create(piece.size, channel.options().block_bytes));
   return base_internal::MpiCallStatus(
-      MPI_Isend(piece.data, layout.count(), layout.type(), destination_,
-                channel_tag_, channel_->private_comm(), &request),
+      MPI_Isend(piece.data, layout.count(), layout.type(), destination,
+                channel_tag, channel.private_comm(), &request),
       "pkl5 send of a part");
+}
+
+absl::Status SendOperation::PostNext(MPI_Request& request) {
+  return PostPart(*channel_, unposted_[next_unposted_++], destination_,
+                  channel_tag_, request);
 }
 
 absl::StatusOr<bool> SendOperation::AdvanceWindow(bool block) {
@@ -125,13 +131,8 @@ absl::Status SendOperation::PostAll(Channel& channel,
       "pkl5 send of the envelope"));
   requests.push_back(request);
   for (const ConstPiece& piece : channel_pieces) {
-    PKL5_ASSIGN_OR_RETURN(
-        const ByteLayout layout,
-        ByteLayout::Create(piece.size, channel.options().block_bytes));
-    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-        MPI_Isend(piece.data, layout.count(), layout.type(), destination,
-                  channel_tag, channel.private_comm(), &request),
-        "pkl5 send of a part"));
+    PKL5_RETURN_IF_ERROR(
+        PostPart(channel, piece, destination, channel_tag, request));
     requests.push_back(request);
   }
   return absl::OkStatus();

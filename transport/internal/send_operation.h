@@ -72,6 +72,10 @@ class SendOperation {
 
   absl::Status Post(Channel& channel, absl::Span<const ConstPiece> pieces,
                     int destination, int tag, SendMode mode, size_t window);
+  // MPI_Isend of one channel piece.
+  static absl::Status PostPart(Channel& channel, const ConstPiece& piece,
+                               int destination, int channel_tag,
+                               MPI_Request& request);
   // Posts the next unposted piece into the free slot `request`.
   absl::Status PostNext(MPI_Request& request);
   // Testsome/Waitsome of the windowed send: refills each completed slot.
