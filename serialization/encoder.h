@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/base/attributes.h"
@@ -27,8 +28,19 @@ class Encoder {
   // zero-fills everything written so far).
   explicit Encoder(uint64_t out_of_band_threshold,
                    size_t expected_inband_size = 0)
-      : out_of_band_threshold_(out_of_band_threshold) {
-    if (expected_inband_size > 0) Grow(expected_inband_size);
+      : Encoder(out_of_band_threshold, std::string(), {},
+                expected_inband_size) {}
+  // Writes into `storage` and appends to `buffers` (both cleared), keeping
+  // their capacity: encoding into the memory of an earlier frame allocates
+  // nothing when it is large enough.
+  Encoder(uint64_t out_of_band_threshold, std::string storage,
+          std::vector<BufferView> buffers, size_t expected_inband_size)
+      : out_of_band_threshold_(out_of_band_threshold),
+        inband_(std::move(storage)),
+        buffers_(std::move(buffers)) {
+    buffers_.clear();
+    inband_.resize(inband_.capacity());
+    if (expected_inband_size > inband_.size()) Grow(expected_inband_size);
   }
 
   // Appends the bytes of a trivially copyable value, in host byte order.

@@ -1,15 +1,82 @@
 #include "pkl5/serialization/frame_header.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
+#include "pkl5/base/status_macros.h"
 #include "pkl5/serialization/frame_header_generated.h"
 
 namespace pkl5 {
 namespace wire = ::pkl5::serialization::wire;
+namespace {
+
+constexpr uint32_t kCompactMagic = 0x43354b50;  // "PK5C"
+
+template <typename T>
+T Load(absl::string_view bytes, size_t offset) {
+  T value;
+  std::memcpy(&value, bytes.data() + offset, sizeof(T));
+  return value;
+}
+
+template <typename T>
+void Store(std::string& bytes, const T& value) {
+  bytes.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+absl::Status CheckTotal(const FrameHeader& header,
+                        const DecodeOptions& options) {
+  uint64_t total = header.inband_size;
+  bool overflow = total > options.max_object_bytes;
+  for (uint64_t size : header.buffer_sizes) {
+    overflow = overflow || size > options.max_object_bytes - total;
+    if (overflow) break;
+    total += size;
+  }
+  if (overflow) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("pkl5 frame of type ", header.type_name,
+                     " claims more than ", options.max_object_bytes,
+                     " bytes (DecodeOptions::max_object_bytes); rejected"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FrameHeader> ParseCompactHeader(absl::string_view bytes,
+                                               const DecodeOptions& options) {
+  if (bytes.size() < kCompactHeaderPrefixBytes) {
+    return absl::DataLossError(absl::StrCat(
+        "truncated pkl5 compact frame header: ", bytes.size(), " bytes"));
+  }
+  FrameHeader header;
+  header.version = Load<uint32_t>(bytes, 4);
+  if (header.version != kCompactHeaderVersion) {
+    return absl::UnimplementedError(
+        absl::StrCat("pkl5 compact frame header version ", header.version,
+                     " is not supported; this library reads version ",
+                     kCompactHeaderVersion));
+  }
+  header.version = kFrameHeaderVersion;
+  const uint32_t name_size = Load<uint32_t>(bytes, 24);
+  if (name_size != bytes.size() - kCompactHeaderPrefixBytes) {
+    return absl::DataLossError(absl::StrCat(
+        "corrupt pkl5 compact frame header: a type name of ", name_size,
+        " bytes in ", bytes.size() - kCompactHeaderPrefixBytes));
+  }
+  header.type_hash = Load<uint64_t>(bytes, 8);
+  header.inband_size = Load<uint64_t>(bytes, kCompactHeaderInbandSizeOffset);
+  header.type_name.assign(bytes.data() + kCompactHeaderPrefixBytes, name_size);
+  PKL5_RETURN_IF_ERROR(CheckTotal(header, options));
+  return header;
+}
+
+}  // namespace
 
 uint64_t FrameHeader::TotalBytes() const {
   uint64_t total = inband_size;
@@ -35,8 +102,31 @@ std::string SerializeFrameHeader(const FrameHeader& header) {
                      builder.GetSize());
 }
 
+std::string SerializeCompactHeader(absl::string_view type_name,
+                                   uint64_t type_hash, uint64_t inband_size) {
+  // Type names are signatures of a few hundred bytes at most; one that
+  // cannot say its length in 32 bits is cut (and then fails the check).
+  const uint32_t name_size = static_cast<uint32_t>(
+      std::min<size_t>(type_name.size(), std::numeric_limits<uint32_t>::max()));
+  std::string bytes;
+  bytes.reserve(kCompactHeaderPrefixBytes + name_size);
+  Store(bytes, kCompactMagic);
+  Store(bytes, kCompactHeaderVersion);
+  Store(bytes, type_hash);
+  Store(bytes, inband_size);
+  Store(bytes, name_size);
+  bytes.append(type_name.data(), name_size);
+  return bytes;
+}
+
+bool IsCompactHeader(absl::string_view bytes) {
+  return bytes.size() >= sizeof(kCompactMagic) &&
+         Load<uint32_t>(bytes, 0) == kCompactMagic;
+}
+
 absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
                                              const DecodeOptions& options) {
+  if (IsCompactHeader(bytes)) return ParseCompactHeader(bytes, options);
   // FlatBuffers loads its scalars in place and checks alignment only
   // relative to the buffer start: a header that arrives misaligned (inside a
   // received envelope, say) is read from an aligned copy (a string's bytes
@@ -80,23 +170,11 @@ absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
   }
   header.type_hash = table->type_hash();
   header.inband_size = table->inband_size();
-  uint64_t total = header.inband_size;
-  bool overflow = total > options.max_object_bytes;
   if (table->buffer_sizes() != nullptr) {
     header.buffer_sizes.assign(table->buffer_sizes()->begin(),
                                table->buffer_sizes()->end());
-    for (uint64_t size : header.buffer_sizes) {
-      overflow = overflow || size > options.max_object_bytes - total;
-      if (overflow) break;
-      total += size;
-    }
   }
-  if (overflow) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("pkl5 frame of type ", header.type_name,
-                     " claims more than ", options.max_object_bytes,
-                     " bytes (DecodeOptions::max_object_bytes); rejected"));
-  }
+  PKL5_RETURN_IF_ERROR(CheckTotal(header, options));
   return header;
 }
 

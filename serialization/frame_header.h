@@ -1,4 +1,21 @@
-// Builds and checks the FlatBuffers header of a `Frame`.
+// Builds and checks the header of a `Frame`, in one of two forms:
+//
+// - FlatBuffers (frame_header.fbs), size-prefixed, file identifier "PKL5":
+//   every frame with out-of-band buffers.
+// - Compact, for a frame of in-band bytes only (every small object): fixed
+//   fields in host byte order, so a sender writes it by patching one field
+//   of a per-type template and a receiver checks its type with one
+//   comparison, neither building nor verifying a table:
+//
+//     offset  0  uint32  magic "PK5C" (0x43354b50)
+//     offset  4  uint32  version (kCompactHeaderVersion)
+//     offset  8  uint64  type hash
+//     offset 16  uint64  in-band size
+//     offset 24  uint32  length of the type name
+//     offset 28          the type name, no terminator; nothing after it
+//
+//   A FlatBuffers header never starts with that magic: its first word is
+//   its own size, and no header is 1.1 GB.
 //
 // The transport reads a header without knowing the C++ type, to learn how
 // many bytes follow and to drain them when the receiver rejects the object:
@@ -9,6 +26,7 @@
 #ifndef PKL5_SERIALIZATION_FRAME_HEADER_H_
 #define PKL5_SERIALIZATION_FRAME_HEADER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,11 +53,25 @@ struct FrameHeader {
   uint64_t TotalBytes() const;
 };
 
+// The version of the compact form this library writes and reads.
+inline constexpr uint32_t kCompactHeaderVersion = 1;
+inline constexpr size_t kCompactHeaderPrefixBytes = 28;
+inline constexpr size_t kCompactHeaderInbandSizeOffset = 16;
+
 // Returns the FlatBuffers bytes of `header`.
 std::string SerializeFrameHeader(const FrameHeader& header);
 
-// Verifies and reads a header. Returns kDataLoss for bytes that are not a
-// pkl5 header (FlatBuffers verifier, file identifier "PKL5"), kUnimplemented
+// Returns the compact bytes of a header of no buffers.
+std::string SerializeCompactHeader(absl::string_view type_name,
+                                   uint64_t type_hash, uint64_t inband_size);
+
+// Whether `bytes` are a compact header (by their magic; ParseFrameHeader
+// checks the rest).
+bool IsCompactHeader(absl::string_view bytes);
+
+// Verifies and reads a header of either form. Returns kDataLoss for bytes
+// that are not a pkl5 header (FlatBuffers verifier and file identifier
+// "PKL5", or the compact form's exact layout), kUnimplemented
 // for another version, and kResourceExhausted when the sizes add up to more
 // than `options.max_object_bytes`.
 absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,

@@ -1,11 +1,14 @@
 #include "pkl5/serialization/frame_header.h"
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pkl5/serialization/serialization.h"
 #include "pkl5/testing/status_matchers.h"
 
 namespace pkl5::internal_testing {
@@ -100,6 +103,97 @@ TEST(FrameHeaderTest, SizesOverTheCapAreRejected) {
   header.buffer_sizes = {std::numeric_limits<uint64_t>::max(), 2};
   EXPECT_THAT(ParseFrameHeader(SerializeFrameHeader(header)),
               StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST(CompactHeaderTest, RoundTripsWithTheLayoutTheHeaderDocuments) {
+  const std::string bytes =
+      SerializeCompactHeader("pair<i32,string>", 0x1122334455667788u, 21);
+  ASSERT_EQ(bytes.size(), kCompactHeaderPrefixBytes + 16);
+  EXPECT_EQ(bytes.substr(0, 4), "PK5C");
+  uint64_t inband_size = 0;
+  std::memcpy(&inband_size, bytes.data() + kCompactHeaderInbandSizeOffset, 8);
+  EXPECT_EQ(inband_size, 21u);
+  EXPECT_EQ(bytes.substr(kCompactHeaderPrefixBytes), "pair<i32,string>");
+  EXPECT_TRUE(IsCompactHeader(bytes));
+  EXPECT_FALSE(IsCompactHeader(SerializeFrameHeader(SampleHeader())));
+  absl::StatusOr<FrameHeader> parsed = ParseFrameHeader(bytes);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(parsed->version, kFrameHeaderVersion);
+  EXPECT_EQ(parsed->type_name, "pair<i32,string>");
+  EXPECT_EQ(parsed->type_hash, 0x1122334455667788u);
+  EXPECT_EQ(parsed->inband_size, 21u);
+  EXPECT_TRUE(parsed->buffer_sizes.empty());
+}
+
+TEST(CompactHeaderTest, EveryInconsistencyIsRejected) {
+  const std::string bytes = SerializeCompactHeader("i32", 7, 4);
+  for (size_t length = 4; length < bytes.size(); ++length) {
+    EXPECT_THAT(ParseFrameHeader(bytes.substr(0, length)),
+                StatusIs(absl::StatusCode::kDataLoss))
+        << length;
+  }
+  EXPECT_THAT(ParseFrameHeader(bytes + "x"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("type name")));
+  std::string other_version = bytes;
+  other_version[4] = 2;
+  EXPECT_THAT(ParseFrameHeader(other_version),
+              StatusIs(absl::StatusCode::kUnimplemented,
+                       HasSubstr("compact frame header version 2")));
+  DecodeOptions options;
+  options.max_object_bytes = 3;
+  EXPECT_THAT(ParseFrameHeader(bytes, options),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+// What Encode writes: the compact form exactly for frames of no buffers.
+TEST(CompactHeaderTest, EncodeChoosesTheFormByTheBuffers) {
+  const Frame small = Encode(std::string("seventeen chars!!"));
+  EXPECT_TRUE(IsCompactHeader(small.header));
+  EXPECT_EQ(small.header, SerializeCompactHeader(TypeName<std::string>(),
+                                                 TypeHash<std::string>(),
+                                                 small.inband.size()));
+  EncodeOptions out_of_band;
+  out_of_band.out_of_band_threshold = 8;
+  const Frame large = Encode(std::vector<double>(4, 1.5), out_of_band);
+  ASSERT_EQ(large.buffers.size(), 1u);
+  EXPECT_FALSE(IsCompactHeader(large.header));
+  absl::StatusOr<FrameHeader> parsed = ParseFrameHeader(large.header);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_THAT(parsed->buffer_sizes, ElementsAre(32));
+}
+
+TEST(CompactHeaderTest, ReencodingIntoAFrameKeepsItsMemory) {
+  Frame frame;
+  EncodeInto(std::string(40, 'a'), frame);
+  const char* inband = frame.inband.data();
+  const char* header = frame.header.data();
+  EncodeInto(std::string(30, 'b'), frame);
+  EXPECT_EQ(frame.inband.data(), inband);
+  EXPECT_EQ(frame.header.data(), header);
+  absl::StatusOr<std::string> decoded = Decode<std::string>(frame);
+  ASSERT_THAT(decoded, IsOk());
+  EXPECT_EQ(*decoded, std::string(30, 'b'));
+}
+
+// A compact header of another type, or of the right type with wrong sizes,
+// fails the in-place check and is then reported as the full parse does.
+TEST(CompactHeaderTest, DecodingChecksTypeAndSizes) {
+  const Frame frame = Encode(int32_t{5});
+  EXPECT_THAT(Decode<int64_t>(frame),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("received i32 but expected i64")));
+  int32_t out = 0;
+  EXPECT_THAT(DecodeInto(frame.header, frame.inband.substr(1), {}, out),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("in-band")));
+  const BufferView extra{frame.inband.data(), 1};
+  EXPECT_THAT(DecodeInto(frame.header, frame.inband, {extra}, out),
+              StatusIs(absl::StatusCode::kDataLoss));
+  DecodeOptions small;
+  small.max_object_bytes = 3;
+  EXPECT_THAT(DecodeInto(frame.header, frame.inband, {}, out, small),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  ASSERT_THAT(DecodeInto(frame.header, frame.inband, {}, out), IsOk());
+  EXPECT_EQ(out, 5);
 }
 
 }  // namespace

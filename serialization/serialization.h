@@ -45,6 +45,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "pkl5/base/status_macros.h"
 #include "pkl5/serialization/absl_containers.h"
 #include "pkl5/serialization/codec.h"
@@ -69,28 +70,57 @@
 
 namespace pkl5 {
 
-// Encodes `value`. Arrays at or above `options.out_of_band_threshold` bytes
-// become views into `value`: the frame is valid only while `value` is alive
-// and unmodified.
+// The compact header of a `T` of no out-of-band buffers and no in-band
+// bytes (frame_header.h), made once: a frame's header is this with its
+// in-band size written in.
 template <typename T>
-Frame Encode(const T& value, const EncodeOptions& options = {}) {
+const std::string& CompactHeaderOf() {
+  static const std::string* const header =
+      new std::string(SerializeCompactHeader(TypeName<T>(), TypeHash<T>(), 0));
+  return *header;
+}
+
+// Encodes `value` into `frame`, reusing its memory: encoding the same
+// shapes into the same frame again allocates nothing. Arrays at or above
+// `options.out_of_band_threshold` bytes become views into `value`: the
+// frame is valid only while `value` is alive and unmodified.
+template <typename T>
+void EncodeInto(const T& value, Frame& frame,
+                const EncodeOptions& options = {}) {
   // Programs send the same types over and over: the last in-band size of a
   // T sizes the next buffer, so it rarely grows.
   static thread_local size_t last_inband_size = 0;
-  Encoder encoder(options.out_of_band_threshold, last_inband_size);
+  Encoder encoder(options.out_of_band_threshold, std::move(frame.inband),
+                  std::move(frame.buffers), last_inband_size);
   Codec<T>::Encode(encoder, value);
+  const uint64_t inband_size = encoder.inband_size();
   last_inband_size = encoder.inband_size();
+  frame.buffers = std::move(encoder.buffers());
+  frame.inband = std::move(encoder).TakeInband();
+  if (frame.buffers.empty()) {
+    // The common case, every small object: a copy and one patched field.
+    frame.header = CompactHeaderOf<T>();
+    std::memcpy(&frame.header[kCompactHeaderInbandSizeOffset], &inband_size,
+                sizeof(inband_size));
+    return;
+  }
   FrameHeader header;
   header.type_name = TypeName<T>();
   header.type_hash = TypeHash<T>();
-  header.inband_size = encoder.inband_size();
-  header.buffer_sizes.reserve(encoder.buffers().size());
-  for (const BufferView& buffer : encoder.buffers()) {
+  header.inband_size = inband_size;
+  header.buffer_sizes.reserve(frame.buffers.size());
+  for (const BufferView& buffer : frame.buffers) {
     header.buffer_sizes.push_back(buffer.size);
   }
-  std::vector<BufferView> buffers = std::move(encoder.buffers());
-  return Frame{SerializeFrameHeader(header), std::move(encoder).TakeInband(),
-               std::move(buffers)};
+  frame.header = SerializeFrameHeader(header);
+}
+
+// Encodes `value` into a new frame (EncodeInto).
+template <typename T>
+Frame Encode(const T& value, const EncodeOptions& options = {}) {
+  Frame frame;
+  EncodeInto(value, frame, options);
+  return frame;
 }
 
 // Returns OK when `header` holds a `T`; otherwise kInvalidArgument naming
@@ -110,6 +140,44 @@ absl::Status CheckFrameType(const FrameHeader& header) {
                    " but expected ", TypeName<T>()));
 }
 
+namespace serialization_internal {
+
+// Decodes `inband` into `out`, the buffers being `buffer_sizes` long, and
+// returns their landing zones. Memory running out is an error.
+template <typename T>
+absl::StatusOr<std::vector<LandingZone>> DecodeInband(
+    absl::string_view inband, absl::Span<const uint64_t> buffer_sizes,
+    absl::string_view type_name, T& out, const DecodeOptions& options) {
+  Decoder decoder(inband, buffer_sizes, options);
+  try {
+    PKL5_RETURN_IF_ERROR(Codec<T>::Decode(decoder, out));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of memory decoding a pkl5 frame of ", type_name));
+  } catch (const std::length_error&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "a container too long for this machine in a pkl5 frame of ",
+        type_name));
+  }
+  PKL5_RETURN_IF_ERROR(decoder.Finish());
+  return std::move(decoder).TakeLandingZones();
+}
+
+// Whether `header` is the compact header of a `T` (of any in-band size):
+// one comparison of everything but that size.
+template <typename T>
+bool IsCompactHeaderOf(absl::string_view header) {
+  const std::string& expected = CompactHeaderOf<T>();
+  constexpr size_t kSizeEnd = kCompactHeaderInbandSizeOffset + sizeof(uint64_t);
+  return header.size() == expected.size() &&
+         std::memcmp(header.data(), expected.data(),
+                     kCompactHeaderInbandSizeOffset) == 0 &&
+         std::memcmp(header.data() + kSizeEnd, expected.data() + kSizeEnd,
+                     expected.size() - kSizeEnd) == 0;
+}
+
+}  // namespace serialization_internal
+
 // Phase one of decoding: decodes the in-band bytes into `out`, reusing its
 // storage where sizes allow, and returns where each out-of-band buffer must
 // be written (one landing zone per `header.buffer_sizes` entry, same sizes).
@@ -125,19 +193,60 @@ absl::StatusOr<std::vector<LandingZone>> BeginDecode(
         "pkl5 frame of ", header.type_name, " has ", inband.size(),
         " in-band bytes but its header says ", header.inband_size));
   }
-  Decoder decoder(inband, header.buffer_sizes, options);
-  try {
-    PKL5_RETURN_IF_ERROR(Codec<T>::Decode(decoder, out));
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "out of memory decoding a pkl5 frame of ", header.type_name));
-  } catch (const std::length_error&) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "a container too long for this machine in a pkl5 frame of ",
-        header.type_name));
+  return serialization_internal::DecodeInband(inband, header.buffer_sizes,
+                                              header.type_name, out, options);
+}
+
+// Decodes an object whose bytes are all at hand (a frame, a message that
+// arrived whole) into `out`: header bytes, in-band bytes and each buffer.
+// A compact header of a `T` is checked in place, and then nothing is
+// allocated but what `out` itself needs.
+template <typename T>
+absl::Status DecodeInto(absl::string_view header_bytes,
+                        absl::string_view inband,
+                        absl::Span<const BufferView> buffers, T& out,
+                        const DecodeOptions& options = {}) {
+  if (serialization_internal::IsCompactHeaderOf<T>(header_bytes)) {
+    uint64_t inband_size = 0;
+    std::memcpy(&inband_size,
+                header_bytes.data() + kCompactHeaderInbandSizeOffset,
+                sizeof(inband_size));
+    if (inband_size != inband.size() || !buffers.empty()) {
+      return absl::DataLossError(absl::StrCat(
+          "pkl5 frame of ", TypeName<T>(), " has ", inband.size(),
+          " in-band bytes and ", buffers.size(),
+          " buffers but its header says ", inband_size, " and none"));
+    }
+    if (inband_size > options.max_object_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("pkl5 frame of type ", TypeName<T>(),
+                       " claims more than ", options.max_object_bytes,
+                       " bytes (DecodeOptions::max_object_bytes); rejected"));
+    }
+    return serialization_internal::DecodeInband(inband, {}, TypeName<T>(), out,
+                                                options)
+        .status();
   }
-  PKL5_RETURN_IF_ERROR(decoder.Finish());
-  return std::move(decoder).TakeLandingZones();
+  PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
+                        ParseFrameHeader(header_bytes, options));
+  if (header.buffer_sizes.size() != buffers.size()) {
+    return absl::DataLossError(
+        absl::StrCat("pkl5 frame header lists ", header.buffer_sizes.size(),
+                     " buffers but the frame has ", buffers.size()));
+  }
+  PKL5_ASSIGN_OR_RETURN(const std::vector<LandingZone> zones,
+                        BeginDecode(header, inband, out, options));
+  for (size_t i = 0; i < zones.size(); ++i) {
+    if (buffers[i].size != zones[i].size) {
+      return absl::DataLossError(
+          absl::StrCat("pkl5 frame buffer ", i, " has ", buffers[i].size,
+                       " bytes but its header says ", zones[i].size));
+    }
+    if (zones[i].size > 0) {
+      std::memcpy(zones[i].data, buffers[i].data, zones[i].size);
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Decodes a frame whose buffers are all at hand (self-sends, tests) into
@@ -145,26 +254,7 @@ absl::StatusOr<std::vector<LandingZone>> BeginDecode(
 template <typename T>
 absl::Status DecodeInto(const Frame& frame, T& out,
                         const DecodeOptions& options = {}) {
-  PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
-                        ParseFrameHeader(frame.header, options));
-  if (header.buffer_sizes.size() != frame.buffers.size()) {
-    return absl::DataLossError(
-        absl::StrCat("pkl5 frame header lists ", header.buffer_sizes.size(),
-                     " buffers but the frame has ", frame.buffers.size()));
-  }
-  PKL5_ASSIGN_OR_RETURN(const std::vector<LandingZone> zones,
-                        BeginDecode(header, frame.inband, out, options));
-  for (size_t i = 0; i < zones.size(); ++i) {
-    if (frame.buffers[i].size != zones[i].size) {
-      return absl::DataLossError(
-          absl::StrCat("pkl5 frame buffer ", i, " has ", frame.buffers[i].size,
-                       " bytes but its header says ", zones[i].size));
-    }
-    if (zones[i].size > 0) {
-      std::memcpy(zones[i].data, frame.buffers[i].data, zones[i].size);
-    }
-  }
-  return absl::OkStatus();
+  return DecodeInto(frame.header, frame.inband, frame.buffers, out, options);
 }
 
 // Decodes a frame whose buffers are all at hand into a new `T`.

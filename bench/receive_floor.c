@@ -1,0 +1,129 @@
+/* The floor of each way pkl5 can receive a small message, in plain MPI.
+ *
+ * pkl5's blocking recv must match a message before it knows its size (a
+ * matched probe, MPI_Mprobe + MPI_Mrecv); its irecv posts a receive whose
+ * datatype is the envelope buffer followed by a 16 GiB sink (so a larger
+ * raw message is received whole, not truncated: see
+ * transport/internal/receive.cc). This program times a ping-pong of
+ * `bytes` bytes received each of those ways next to a plain MPI_Recv, with
+ * no pkl5 code, so the floor pkl5 can reach on this MPI is a measured
+ * fact:
+ *
+ *   mpirun -np 2 --bind-to core bazel-bin/bench/receive_floor [bytes]
+ *
+ * Rank 0 sends with MPI_Send and receives with MPI_Recv every time; rank 1
+ * receives the way under test and sends back. Reports the median one-way
+ * time of 15 runs of 20000 round trips per way and its ratio to MPI_Recv.
+ */
+#define _GNU_SOURCE
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+enum Way { kRecv, kMprobe, kIrecv, kIrecvSink, kWays };
+static const char* const kWayNames[kWays] = {
+    "MPI_Recv", "MPI_Mprobe + MPI_Mrecv", "MPI_Irecv + MPI_Wait",
+    "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink type"};
+
+enum { kRuns = 15, kRoundTrips = 20000, kEnvelopeBytes = 4096 };
+
+static int CompareDoubles(const void* a, const void* b) {
+  const double x = *(const double*)a;
+  const double y = *(const double*)b;
+  return (x > y) - (x < y);
+}
+
+/* The datatype pkl5 posts: `buffer` then a sink of 16 GiB. */
+static MPI_Datatype BufferThenSink(char* buffer, void* sink) {
+  MPI_Datatype gib;
+  MPI_Datatype sink_type;
+  MPI_Type_contiguous(1 << 30, MPI_BYTE, &gib);
+  MPI_Type_contiguous(16, gib, &sink_type);
+  MPI_Type_free(&gib);
+  MPI_Aint addresses[2];
+  MPI_Get_address(buffer, &addresses[0]);
+  MPI_Get_address(sink, &addresses[1]);
+  int lengths[2] = {kEnvelopeBytes, 1};
+  MPI_Datatype types[2] = {MPI_BYTE, sink_type};
+  MPI_Datatype type;
+  MPI_Type_create_struct(2, lengths, addresses, types, &type);
+  MPI_Type_commit(&type);
+  MPI_Type_free(&sink_type);
+  return type;
+}
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const int bytes = argc > 1 ? atoi(argv[1]) : 8;
+  char* buffer = malloc(kEnvelopeBytes);
+  memset(buffer, 0, kEnvelopeBytes);
+  /* Address space only: a small message never touches it. */
+  void* sink = mmap(NULL, (size_t)16 << 30, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (sink == MAP_FAILED) MPI_Abort(MPI_COMM_WORLD, 1);
+  const MPI_Datatype sink_type = BufferThenSink(buffer, sink);
+  double medians[kWays];
+  for (int way = 0; way < kWays; ++way) {
+    double times[kRuns];
+    for (int run = -1; run < kRuns; ++run) { /* run -1 warms up */
+      MPI_Barrier(MPI_COMM_WORLD);
+      const double start = MPI_Wtime();
+      for (int i = 0; i < kRoundTrips; ++i) {
+        if (rank == 0) {
+          MPI_Send(buffer, bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+          MPI_Recv(buffer, bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD,
+                   MPI_STATUS_IGNORE);
+          continue;
+        }
+        MPI_Request request;
+        MPI_Message message;
+        MPI_Status status;
+        int count = 0;
+        switch (way) {
+          case kRecv:
+            MPI_Recv(buffer, kEnvelopeBytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD,
+                     &status);
+            break;
+          case kMprobe:
+            MPI_Mprobe(0, 0, MPI_COMM_WORLD, &message, &status);
+            MPI_Get_count(&status, MPI_BYTE, &count);
+            MPI_Mrecv(buffer, count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+            break;
+          case kIrecv:
+            MPI_Irecv(buffer, kEnvelopeBytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD,
+                      &request);
+            MPI_Wait(&request, &status);
+            break;
+          case kIrecvSink:
+            MPI_Irecv(MPI_BOTTOM, 1, sink_type, 0, 0, MPI_COMM_WORLD,
+                      &request);
+            MPI_Wait(&request, &status);
+            break;
+        }
+        MPI_Send(buffer, bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+      }
+      const double one_way = (MPI_Wtime() - start) / (2.0 * kRoundTrips);
+      if (run >= 0) times[run] = one_way;
+    }
+    qsort(times, kRuns, sizeof(double), CompareDoubles);
+    medians[way] = times[kRuns / 2];
+  }
+  if (rank == 0) {
+    printf("| rank 1 receives with | one way | / MPI_Recv |\n|---|---|---|\n");
+    for (int way = 0; way < kWays; ++way) {
+      printf("| %s | %.3f us | %.2fx |\n", kWayNames[way], medians[way] * 1e6,
+             medians[way] / medians[kRecv]);
+    }
+    printf("\n%d-byte messages, median of %d runs of %d round trips.\n", bytes,
+           kRuns, kRoundTrips);
+  }
+  MPI_Type_free((MPI_Datatype*)&sink_type);
+  munmap(sink, (size_t)16 << 30);
+  free(buffer);
+  MPI_Finalize();
+  return 0;
+}
