@@ -96,6 +96,13 @@ std::vector<T> ToVector(std::deque<T> objects) {
 }
 
 // Encodes one object per rank of a group of `count`.
+// The pieces of `frame` as the collectives keep them.
+inline std::vector<ConstPiece> PiecesOf(const Frame& frame) {
+  const comm_internal::FramePieceList pieces =
+      comm_internal::FramePieces(frame);
+  return std::vector<ConstPiece>(pieces.begin(), pieces.end());
+}
+
 template <typename T>
 absl::StatusOr<std::vector<std::vector<ConstPiece>>> EncodeAll(
     const std::vector<T>& objects, size_t count, const EncodeOptions& options,
@@ -109,7 +116,7 @@ absl::StatusOr<std::vector<std::vector<ConstPiece>>> EncodeAll(
   frames.reserve(count);
   for (const T& object : objects) {
     frames.push_back(Encode(object, options));
-    pieces.push_back(comm_internal::FramePieces(frames.back()));
+    pieces.push_back(collectives_internal::PiecesOf(frames.back()));
   }
   return pieces;
 }
@@ -127,7 +134,7 @@ absl::Status bcast(Comm& comm, T& object, int root = 0) {
       comm, root,
       [&] {
         frame = Encode(object, comm.options().encode);
-        return comm_internal::FramePieces(frame);
+        return collectives_internal::PiecesOf(frame);
       },
       target);
 }
@@ -150,7 +157,7 @@ absl::Status gather(Comm& comm, const T& object, int root, Container& out) {
       comm, root,
       [&] {
         frame = Encode(object, comm.options().encode);
-        return comm_internal::FramePieces(frame);
+        return collectives_internal::PiecesOf(frame);
       },
       [&](size_t count) { return targets.Make(count); });
 }
@@ -192,7 +199,7 @@ absl::Status allgather(Comm& comm, const T& object, Container& out) {
       comm,
       [&] {
         frame = Encode(object, comm.options().encode);
-        return comm_internal::FramePieces(frame);
+        return collectives_internal::PiecesOf(frame);
       },
       [&](size_t count) { return targets.Make(count); });
 }

@@ -51,8 +51,11 @@ CommOptions Comm::options() const {
 }
 
 absl::Status Comm::SendFrame(
-    const std::shared_ptr<comm_internal::CommState>& state, Frame frame,
+    const std::shared_ptr<comm_internal::CommState>& state, Frame& frame,
     int dest, int tag, SendMode mode) {
+  if (dest == MPI_PROC_NULL) {
+    return state->transport->Send({}, dest, tag, mode);
+  }
   if (state->progress.AnyBesides(nullptr)) {
     // A blocking MPI send could wait for a peer that waits for the parts of
     // one of this rank's posted receives: send nonblocking and advance them.
@@ -60,26 +63,60 @@ absl::Status Comm::SendFrame(
         std::unique_ptr<comm_internal::SendState> send,
         comm_internal::SendState::Start(state, nullptr, std::move(frame), dest,
                                         tag, mode));
+    frame = Frame();
     return send->Wait();
   }
-  std::vector<ConstPiece> pieces;
-  if (dest != MPI_PROC_NULL) pieces = comm_internal::FramePieces(frame);
-  return state->transport->Send(pieces, dest, tag, mode);
+  const absl::Status sent = state->transport->Send(
+      comm_internal::FramePieces(frame), dest, tag, mode);
+  // The thread keeps a small frame's memory for its next send, not a large
+  // one's, and never views into the object just sent.
+  constexpr size_t kKeptBytes = size_t{64} << 10;
+  if (frame.inband.capacity() > kKeptBytes ||
+      frame.header.capacity() > kKeptBytes || !frame.buffers.empty()) {
+    frame = Frame();
+  }
+  return sent;
+}
+
+absl::StatusOr<std::unique_ptr<ReceivedObject>> Comm::ProbeAdvancing(
+    comm_internal::CommState& state, int source, int tag) {
+  std::unique_ptr<ReceivedObject> object;
+  // Blocking in MPI_Mprobe could wait for a peer that waits for the parts
+  // of one of this rank's posted receives: poll and advance them instead.
+  while (object == nullptr && state.progress.AnyBesides(nullptr)) {
+    PKL5_ASSIGN_OR_RETURN(object, state.transport->TryProbe(source, tag));
+    if (object == nullptr) state.progress.Advance(nullptr);
+  }
+  if (object == nullptr) {
+    PKL5_ASSIGN_OR_RETURN(object, state.transport->Probe(source, tag));
+  }
+  return object;
+}
+
+absl::Status Comm::ReceiveInto(comm_internal::CommState& state,
+                               comm_internal::DecodeTarget& target, int source,
+                               int tag, Status* status) {
+  Arrival arrival;
+  if (state.progress.AnyBesides(nullptr)) {
+    PKL5_ASSIGN_OR_RETURN(arrival.object, ProbeAdvancing(state, source, tag));
+  } else {
+    PKL5_RETURN_IF_ERROR(state.transport->Receive(source, tag, arrival));
+  }
+  if (arrival.object == nullptr) {
+    if (status != nullptr) *status = comm_internal::StatusOf(arrival.whole);
+    return comm_internal::DecodeWhole(arrival.whole, target,
+                                      state.options.decode);
+  }
+  if (status != nullptr) *status = comm_internal::StatusOf(*arrival.object);
+  return comm_internal::ReceiveObject(*arrival.object, target,
+                                      state.options.decode, state.progress);
 }
 
 absl::StatusOr<Message> Comm::mprobe(int source, int tag, Status* status) {
   PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
                         State());
-  std::unique_ptr<ReceivedObject> object;
-  // Blocking in MPI_Mprobe could wait for a peer that waits for the parts
-  // of one of this rank's posted receives: poll and advance them instead.
-  while (object == nullptr && state->progress.AnyBesides(nullptr)) {
-    PKL5_ASSIGN_OR_RETURN(object, state->transport->TryProbe(source, tag));
-    if (object == nullptr) state->progress.Advance(nullptr);
-  }
-  if (object == nullptr) {
-    PKL5_ASSIGN_OR_RETURN(object, state->transport->Probe(source, tag));
-  }
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<ReceivedObject> object,
+                        ProbeAdvancing(*state, source, tag));
   if (status != nullptr) *status = comm_internal::StatusOf(*object);
   return Message(std::move(state), std::move(object));
 }

@@ -139,8 +139,10 @@ class Comm {
   template <typename T>
   absl::Status recv_into(T& object, int source = MPI_ANY_SOURCE,
                          int tag = MPI_ANY_TAG, Status* status = nullptr) {
-    PKL5_ASSIGN_OR_RETURN(Message message, mprobe(source, tag, status));
-    return message.recv_into(object);
+    PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                          State());
+    comm_internal::ObjectTarget<T> target(object);
+    return ReceiveInto(*state, target, source, tag, status);
   }
   // Posts a receive of a `T` now: it matches in MPI order with other
   // receives and can be cancelled until it matches (mpi4py's pkl5 cannot
@@ -212,17 +214,28 @@ class Comm {
   // probe (block) and iprobe (not): one waits, the other looks once.
   absl::StatusOr<bool> PeekObject(int source, int tag, Status* status,
                                   bool block);
+  // The matched probe (mprobe), advancing this rank's posted receives
+  // while it waits when there are any.
+  static absl::StatusOr<std::unique_ptr<ReceivedObject>> ProbeAdvancing(
+      comm_internal::CommState& state, int source, int tag);
+  // recv_into of any type: an object that arrived whole in its envelope is
+  // decoded where it arrived, with nothing allocated.
+  static absl::Status ReceiveInto(comm_internal::CommState& state,
+                                  comm_internal::DecodeTarget& target,
+                                  int source, int tag, Status* status);
   template <typename T>
   absl::Status SendBlocking(const T& object, int dest, int tag, SendMode mode) {
     PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
                           State());
-    if (dest == MPI_PROC_NULL)
-      return SendFrame(state, Frame(), dest, tag, mode);
-    return SendFrame(state, Encode(object, state->options.encode), dest, tag,
-                     mode);
+    // Blocking, so the frame is free again on return: each thread encodes
+    // into one frame, and a small object's send allocates nothing.
+    thread_local Frame frame;
+    if (dest != MPI_PROC_NULL) EncodeInto(object, frame, state->options.encode);
+    return SendFrame(state, frame, dest, tag, mode);
   }
+  // Sends `frame` and leaves it empty, or its memory reusable when small.
   static absl::Status SendFrame(
-      const std::shared_ptr<comm_internal::CommState>& state, Frame frame,
+      const std::shared_ptr<comm_internal::CommState>& state, Frame& frame,
       int dest, int tag, SendMode mode);
 
   template <typename T>

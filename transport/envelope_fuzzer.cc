@@ -34,12 +34,13 @@ int FuzzEnvelope(const uint8_t* data, size_t size) {
   }
   if (info->size_table_inline) {
     // The receiver splits the inline bytes with the table.
-    if (info->piece_sizes.size() != info->piece_count) {
+    if (info->size_table.size() !=
+        size_t{info->piece_count} * sizeof(uint64_t)) {
       Finding("has a size table of the wrong length");
     }
     uint64_t inline_size = 0;
     for (uint32_t i = 0; i < info->inline_pieces; ++i) {
-      inline_size += info->piece_sizes[i];
+      inline_size += info->piece_size(i);
     }
     if (inline_size != info->inline_bytes.size()) {
       Finding("has inline sizes that do not add up");
@@ -60,7 +61,7 @@ int FuzzEnvelope(const uint8_t* data, size_t size) {
     std::vector<ConstPiece> pieces;
     const char* inline_data = info->inline_bytes.data();
     for (uint32_t i = 0; i < info->piece_count; ++i) {
-      const size_t piece_size = static_cast<size_t>(info->piece_sizes[i]);
+      const size_t piece_size = static_cast<size_t>(info->piece_size(i));
       if (i < info->inline_pieces) {
         pieces.push_back({inline_data, piece_size});
         inline_data += piece_size;

@@ -26,7 +26,7 @@ TEST(EnvelopeTest, SmallObjectsTravelWholeInTheEnvelope) {
   absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope);
   ASSERT_THAT(info, IsOk());
   EXPECT_EQ(info->channel_tag, 17);
-  EXPECT_THAT(info->piece_sizes, ElementsAre(6, 0, 6, 3));
+  EXPECT_THAT(info->PieceSizes(), ElementsAre(6, 0, 6, 3));
   EXPECT_EQ(info->inline_pieces, 4u);
   EXPECT_EQ(info->ChannelMessages(), 0u);
   EXPECT_EQ(info->inline_bytes, "headerinbandbuf");
@@ -37,7 +37,7 @@ TEST(EnvelopeTest, PiecesThatDoNotFitGoToTheChannelInOrder) {
   const std::string envelope = BuildEnvelope(Pieces(strings), 3);
   absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope);
   ASSERT_THAT(info, IsOk());
-  EXPECT_THAT(info->piece_sizes, ElementsAre(1, 5000, 1));
+  EXPECT_THAT(info->PieceSizes(), ElementsAre(1, 5000, 1));
   // Only the prefix of pieces that fits is inline: "y" follows the big one.
   EXPECT_EQ(info->inline_pieces, 1u);
   EXPECT_EQ(info->ChannelMessages(), 2u);

@@ -43,6 +43,9 @@ class MpiPendingReceive : public PendingReceive {
     PKL5_ASSIGN_OR_RETURN(IncomingMessage message, receive_->TakeMessage());
     return Wrap(std::move(message));
   }
+  absl::Status TakeArrival(Arrival& arrival) override {
+    return receive_->TakeArrival(arrival);
+  }
 
  private:
   std::unique_ptr<EnvelopeReceive> receive_;
@@ -64,6 +67,9 @@ class MpiTransport : public Transport {
       SendMode mode) override;
   absl::StatusOr<std::unique_ptr<ReceivedObject>> Probe(int source,
                                                         int tag) override;
+  absl::Status Receive(int source, int tag, Arrival& arrival) override {
+    return transport_internal::ReceiveArrival(*channel_, source, tag, arrival);
+  }
   absl::StatusOr<std::unique_ptr<ReceivedObject>> TryProbe(int source,
                                                            int tag) override;
   absl::StatusOr<std::unique_ptr<PendingReceive>> StartReceive(

@@ -12,6 +12,16 @@ absl::Status Transport::Send(absl::Span<const ConstPiece> pieces,
   return operation->Wait();
 }
 
+absl::Status Transport::Receive(int source, int tag, Arrival& arrival) {
+  PKL5_ASSIGN_OR_RETURN(arrival.object, Probe(source, tag));
+  return absl::OkStatus();
+}
+
+absl::Status PendingReceive::TakeArrival(Arrival& arrival) {
+  PKL5_ASSIGN_OR_RETURN(arrival.object, TakeObject());
+  return absl::OkStatus();
+}
+
 uint64_t ReceivedObject::total_bytes() const {
   uint64_t total = 0;
   for (uint64_t size : piece_sizes()) total += size;

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
 namespace pkl5 {
@@ -89,6 +91,35 @@ class ReceivedObject {
       absl::Span<const MutablePiece> destinations) const;
 };
 
+// An object that arrived whole in its envelope (every object of at most
+// TransportOptions::envelope_bytes does), seen where it was received:
+// nothing copied, nothing allocated. From Transport::Receive it is valid
+// until the calling thread's next Receive through any transport; from
+// PendingReceive::TakeArrival, while that receive lives.
+struct WholeObject {
+  int source = 0;
+  int tag = 0;
+  // The pieces, back to back.
+  absl::string_view bytes;
+  // One uint64 per piece, in host byte order, not necessarily aligned.
+  absl::string_view size_table;
+
+  size_t piece_count() const { return size_table.size() / sizeof(uint64_t); }
+  uint64_t piece_size(size_t index) const {
+    uint64_t size = 0;
+    std::memcpy(&size, size_table.data() + index * sizeof(uint64_t),
+                sizeof(size));
+    return size;
+  }
+};
+
+// What a receive took: an object whose pieces are still to be received
+// (`object`), or, when `object` is null, one that arrived `whole`.
+struct Arrival {
+  std::unique_ptr<ReceivedObject> object;
+  WholeObject whole;
+};
+
 // A posted receive of one object (see EnvelopeReceive).
 class PendingReceive {
  public:
@@ -100,6 +131,10 @@ class PendingReceive {
   virtual absl::StatusOr<bool> Cancel() = 0;
   // After completion, once.
   virtual absl::StatusOr<std::unique_ptr<ReceivedObject>> TakeObject() = 0;
+  // TakeObject, except that an object that arrived whole is returned as
+  // `arrival.whole`, viewing this receive's buffer, with nothing allocated.
+  // By default TakeObject.
+  virtual absl::Status TakeArrival(Arrival& arrival);
 };
 
 // Where a waiting object's envelope came from (a non-matching probe).
@@ -132,6 +167,10 @@ class Transport {
   // Blocks until an object from `source` with `tag` is there and takes it.
   virtual absl::StatusOr<std::unique_ptr<ReceivedObject>> Probe(int source,
                                                                 int tag) = 0;
+  // Probe, except that an object that arrived whole is returned as
+  // `arrival.whole` (a view of a buffer of the calling thread) with nothing
+  // allocated: the blocking receive of a small object. By default Probe.
+  virtual absl::Status Receive(int source, int tag, Arrival& arrival);
   // Takes such an object if one is there; nullptr otherwise. Never blocks.
   virtual absl::StatusOr<std::unique_ptr<ReceivedObject>> TryProbe(int source,
                                                                    int tag) = 0;

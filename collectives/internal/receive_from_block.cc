@@ -109,7 +109,7 @@ absl::Status ReceiveFromBlock(absl::string_view block,
                               const DecodeOptions& options, PartSource& parts) {
   PKL5_ASSIGN_OR_RETURN(const transport_internal::EnvelopeInfo info,
                         ReadBlock(block));
-  std::vector<uint64_t> sizes = info.piece_sizes;
+  std::vector<uint64_t> sizes = info.PieceSizes();
   if (!info.size_table_inline) {
     sizes.resize(info.piece_count);
     PKL5_RETURN_IF_ERROR(

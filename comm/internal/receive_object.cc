@@ -3,15 +3,18 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/status_macros.h"
 
 namespace pkl5::comm_internal {
 namespace {
 
+std::string From(int source, int tag) {
+  return absl::StrCat("from rank ", source, " with tag ", tag);
+}
 std::string From(const ReceivedObject& object) {
-  return absl::StrCat("from rank ", object.source(), " with tag ",
-                      object.tag());
+  return From(object.source(), object.tag());
 }
 
 // With `blocking`, receives the buffers before returning (nullptr).
@@ -109,6 +112,58 @@ absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
   return WaitAdvancing(
       progress, nullptr, [&] { return rest->Test(); },
       [&] { return rest->Wait(); });
+}
+
+absl::Status OutOfMemory() {
+  return absl::ResourceExhaustedError(
+      "out of memory while allocating a received pkl5 object (lower "
+      "DecodeOptions::max_object_bytes to reject such objects first)");
+}
+
+absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
+                         const DecodeOptions& options) {
+  // As Start does for an object whose pieces follow, with every piece in
+  // `object.bytes`: a frame is its header, in-band bytes, then buffers.
+  const size_t pieces = object.piece_count();
+  if (pieces < 2) {
+    return absl::DataLossError(absl::StrCat(
+        "not a pkl5 object: a message of ", pieces, " parts ",
+        From(object.source, object.tag),
+        " (a pkl5 object has a header and in-band bytes); discarded"));
+  }
+  if (object.bytes.size() > options.max_object_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("a pkl5 object of ", object.bytes.size(), " bytes ",
+                     From(object.source, object.tag),
+                     " is over DecodeOptions::max_object_bytes (",
+                     options.max_object_bytes, "); discarded"));
+  }
+  // ParseEnvelope checked that the sizes add up to the bytes.
+  const size_t header_size = static_cast<size_t>(object.piece_size(0));
+  const size_t inband_size = static_cast<size_t>(object.piece_size(1));
+  absl::InlinedVector<BufferView, 4> buffers;
+  size_t offset = header_size + inband_size;
+  for (size_t i = 2; i < pieces; ++i) {
+    const size_t size = static_cast<size_t>(object.piece_size(i));
+    buffers.push_back({object.bytes.data() + offset, size});
+    offset += size;
+  }
+  absl::Status status = target.DecodeWhole(
+      object.bytes.substr(0, header_size),
+      object.bytes.substr(header_size, inband_size), buffers, options);
+  if (status.ok()) return status;
+  return absl::Status(
+      status.code(),
+      absl::StrCat(status.message(), " (object ",
+                   From(object.source, object.tag), ", discarded)"));
+}
+
+Status StatusOf(const WholeObject& object) {
+  Status status;
+  status.source = object.source;
+  status.tag = object.tag;
+  status.count = object.bytes.size();
+  return status;
 }
 
 Status StatusOf(const ReceivedObject& object) {

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "pkl5/comm/internal/receive_progress.h"
 #include "pkl5/comm/status.h"
 #include "pkl5/serialization/serialization.h"
@@ -30,7 +31,17 @@ class DecodeTarget {
   virtual absl::StatusOr<std::vector<LandingZone>> BeginDecode(
       const FrameHeader& header, absl::string_view inband,
       const DecodeOptions& options) = 0;
+  // The whole decode of an object whose bytes are all at hand
+  // (pkl5::DecodeInto).
+  virtual absl::Status DecodeWhole(absl::string_view header,
+                                   absl::string_view inband,
+                                   absl::Span<const BufferView> buffers,
+                                   const DecodeOptions& options) = 0;
 };
+
+// Sizes were checked against max_object_bytes; memory may still run out,
+// and that is an error of this receive, not the end of the process.
+absl::Status OutOfMemory();
 
 template <typename T>
 class ObjectTarget final : public DecodeTarget {
@@ -42,15 +53,19 @@ class ObjectTarget final : public DecodeTarget {
   absl::StatusOr<std::vector<LandingZone>> BeginDecode(
       const FrameHeader& header, absl::string_view inband,
       const DecodeOptions& options) override {
-    // Sizes were checked against max_object_bytes; memory may still run
-    // out, and that is an error of this receive, not the end of the
-    // process.
     try {
       return pkl5::BeginDecode(header, inband, *object_, options);
     } catch (const std::bad_alloc&) {
-      return absl::ResourceExhaustedError(
-          "out of memory while allocating a received pkl5 object (lower "
-          "DecodeOptions::max_object_bytes to reject such objects first)");
+      return OutOfMemory();
+    }
+  }
+  absl::Status DecodeWhole(absl::string_view header, absl::string_view inband,
+                           absl::Span<const BufferView> buffers,
+                           const DecodeOptions& options) override {
+    try {
+      return pkl5::DecodeInto(header, inband, buffers, *object_, options);
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory();
     }
   }
 
@@ -77,8 +92,14 @@ absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
                            const DecodeOptions& options,
                            ReceiveProgress& progress);
 
+// Decodes an object that arrived whole into `target`. Nothing is left to
+// drain whatever the outcome.
+absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
+                         const DecodeOptions& options);
+
 // The status of having received `object`.
 Status StatusOf(const ReceivedObject& object);
+Status StatusOf(const WholeObject& object);
 
 }  // namespace pkl5::comm_internal
 

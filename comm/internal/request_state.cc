@@ -7,8 +7,8 @@
 
 namespace pkl5::comm_internal {
 
-std::vector<ConstPiece> FramePieces(const Frame& frame) {
-  std::vector<ConstPiece> pieces;
+FramePieceList FramePieces(const Frame& frame) {
+  FramePieceList pieces;
   pieces.reserve(2 + frame.buffers.size());
   pieces.push_back({frame.header.data(), frame.header.size()});
   pieces.push_back({frame.inband.data(), frame.inband.size()});
@@ -26,7 +26,7 @@ absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
   state->owner_ = std::move(owner);
   // The pieces point into the frame where the state keeps it.
   state->frame_ = std::move(frame);
-  std::vector<ConstPiece> pieces;
+  FramePieceList pieces;
   if (destination != MPI_PROC_NULL) pieces = FramePieces(state->frame_);
   PKL5_ASSIGN_OR_RETURN(state->operation_, state->comm_->transport->StartSend(
                                                pieces, destination, tag, mode));
@@ -139,11 +139,20 @@ absl::StatusOr<bool> ObjectReceiveState::TestLocked() {
       return Fail(arrived.status());
     }
     if (!*arrived) return false;
-    absl::StatusOr<std::unique_ptr<ReceivedObject>> object =
-        posted_->TakeObject();
+    Arrival arrival;
+    absl::Status taken = posted_->TakeArrival(arrival);
+    if (taken.ok() && arrival.object == nullptr) {
+      // Arrived whole: decoded from the receive's buffer, before it goes.
+      status_ = StatusOf(arrival.whole);
+      taken = DecodeWhole(arrival.whole, target(), comm_->options.decode);
+      posted_.reset();
+      if (!taken.ok()) return Fail(std::move(taken));
+      done_ = true;
+      return true;
+    }
     posted_.reset();
-    if (!object.ok()) return Fail(object.status());
-    PKL5_RETURN_IF_ERROR(StartFrom(*std::move(object)));
+    if (!taken.ok()) return Fail(std::move(taken));
+    PKL5_RETURN_IF_ERROR(StartFrom(std::move(arrival.object)));
     if (done_) return true;
   }
   absl::StatusOr<bool> landed = rest_->Test();

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pkl5/comm/internal/comm_state.h"
@@ -150,8 +151,10 @@ class ReceiveState final : public ObjectReceiveState {
   ObjectTarget<T> target_;
 };
 
-// The pieces of `frame`: header, in-band bytes, then every buffer.
-std::vector<ConstPiece> FramePieces(const Frame& frame);
+// The pieces of `frame`: header, in-band bytes, then every buffer (on the
+// stack for a frame of at most two buffers).
+using FramePieceList = absl::InlinedVector<ConstPiece, 4>;
+FramePieceList FramePieces(const Frame& frame);
 
 }  // namespace pkl5::comm_internal
 

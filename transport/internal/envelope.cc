@@ -134,19 +134,16 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes,
           "truncated pkl5 envelope: a size table of ", prefix.piece_count,
           " pieces in ", rest.size(), " bytes"));
     }
-    info.piece_sizes.resize(prefix.piece_count);
-    if (table_bytes > 0) {
-      std::memcpy(info.piece_sizes.data(), rest.data(), table_bytes);
-    }
+    info.size_table = rest.substr(0, table_bytes);
     rest.remove_prefix(table_bytes);
     uint64_t inline_size = 0;
     for (uint32_t i = 0; i < info.inline_pieces; ++i) {
-      if (info.piece_sizes[i] > rest.size() - inline_size) {
+      if (info.piece_size(i) > rest.size() - inline_size) {
         return absl::DataLossError(
             absl::StrCat("truncated pkl5 envelope: inline piece ", i, " of ",
-                         info.piece_sizes[i], " bytes does not fit"));
+                         info.piece_size(i), " bytes does not fit"));
       }
-      inline_size += info.piece_sizes[i];
+      inline_size += info.piece_size(i);
     }
     if (inline_size != rest.size()) {
       return absl::DataLossError(absl::StrCat(
@@ -155,11 +152,11 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes,
     }
     // BuildEnvelope inlines the longest prefix of pieces that fits.
     if (info.inline_pieces < info.piece_count &&
-        info.piece_sizes[info.inline_pieces] <=
+        info.piece_size(info.inline_pieces) <=
             room - table_bytes - inline_size) {
       return absl::DataLossError(absl::StrCat(
           "corrupt pkl5 envelope: piece ", info.inline_pieces, " of ",
-          info.piece_sizes[info.inline_pieces],
+          info.piece_size(info.inline_pieces),
           " bytes is announced on the channel although it fits inline"));
     }
   } else if (info.inline_pieces != 0) {

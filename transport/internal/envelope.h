@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -42,14 +43,35 @@ inline constexpr size_t kEnvelopePrefixBytes = 32;
 // What an envelope says about its object.
 struct EnvelopeInfo {
   int32_t channel_tag = 0;
-  // Sizes of all pieces, when the table was inline; otherwise empty and
-  // `piece_count` sizes arrive first on the channel.
-  std::vector<uint64_t> piece_sizes;
+  // The size table (one uint64 per piece, unaligned) viewed inside the
+  // envelope, when it was inline; otherwise empty and `piece_count` sizes
+  // arrive first on the channel.
+  absl::string_view size_table;
   uint32_t piece_count = 0;
   bool size_table_inline = true;
   // The inline pieces' bytes, back to back, and how many pieces they are.
   absl::string_view inline_bytes;
   uint32_t inline_pieces = 0;
+
+  // The size of piece `index` from the inline table.
+  uint64_t piece_size(size_t index) const {
+    uint64_t size = 0;
+    std::memcpy(&size, size_table.data() + index * sizeof(uint64_t),
+                sizeof(size));
+    return size;
+  }
+  // Every size from the inline table.
+  std::vector<uint64_t> PieceSizes() const {
+    std::vector<uint64_t> sizes(size_table.size() / sizeof(uint64_t));
+    if (!sizes.empty()) {
+      std::memcpy(sizes.data(), size_table.data(), size_table.size());
+    }
+    return sizes;
+  }
+  // Whether every piece is in the envelope: the object arrived whole.
+  bool whole() const {
+    return size_table_inline && inline_pieces == piece_count;
+  }
 
   // Messages that follow on the channel: the table if not inline, then
   // every piece that is not inline.
@@ -91,8 +113,8 @@ size_t EnvelopeLength(absl::string_view bytes, size_t envelope_bytes);
 // a piece sent on the channel although it fits inline, a table-less
 // envelope of no pieces, more than `envelope_bytes`), so that a forged
 // envelope never makes a receiver wait for channel messages no sender
-// sends. kUnimplemented for another version. The returned `inline_bytes`
-// views `bytes`.
+// sends. kUnimplemented for another version. The returned `size_table`
+// and `inline_bytes` view `bytes`: nothing is allocated.
 absl::StatusOr<EnvelopeInfo> ParseEnvelope(
     absl::string_view bytes, size_t envelope_bytes = kEnvelopeBytes);
 

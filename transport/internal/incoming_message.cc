@@ -85,7 +85,7 @@ absl::StatusOr<IncomingMessage> IncomingMessage::FromEnvelope(
   message.envelope_ = std::move(envelope);
   message.part_timeout_ = channel.options().part_timeout;
   if (info.size_table_inline) {
-    message.sizes_ = std::move(info.piece_sizes);
+    message.sizes_ = info.PieceSizes();
     return message;
   }
   // The table is on the channel: bounded before it is received.

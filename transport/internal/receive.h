@@ -35,11 +35,30 @@ absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
                                              int tag);
 
 // Receives an envelope if one is waiting; std::nullopt otherwise.
+// ProbeMessage for Transport::Receive: an object that arrived whole is a
+// view of a buffer of the calling thread.
+absl::Status ReceiveArrival(Channel& channel, int source, int tag,
+                            Arrival& arrival);
+
 absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
                                                                int source,
                                                                int tag);
 
 // A posted receive of one envelope.
+// The memory of a posted envelope receive and the datatype MPI receives
+// into it with (receive.cc), reused by later receives.
+struct PostedBuffer {
+  PostedBuffer() = default;
+  // Frees the datatype, unless MPI is already finalized.
+  ~PostedBuffer();
+  PostedBuffer(const PostedBuffer&) = delete;
+  PostedBuffer& operator=(const PostedBuffer&) = delete;
+
+  std::string bytes;
+  size_t envelope_bytes = 0;
+  MPI_Datatype type = MPI_DATATYPE_NULL;
+};
+
 class EnvelopeReceive {
  public:
   static absl::StatusOr<std::unique_ptr<EnvelopeReceive>> Start(
@@ -67,6 +86,9 @@ class EnvelopeReceive {
   // (it has been consumed); kFailedPrecondition before completion, after a
   // cancel, or the second time.
   absl::StatusOr<IncomingMessage> TakeMessage();
+  // TakeMessage, except that an object that arrived whole is returned as a
+  // view of this receive's buffer (Transport's Arrival).
+  absl::Status TakeArrival(Arrival& arrival);
 
  private:
   EnvelopeReceive(Channel& channel) : channel_(&channel) {}
@@ -75,7 +97,7 @@ class EnvelopeReceive {
   bool BufferWritten() const;
 
   Channel* channel_;
-  std::string buffer_;
+  std::unique_ptr<PostedBuffer> buffer_;
   MPI_Request request_ = MPI_REQUEST_NULL;
   MPI_Status status_{};
   absl::Status error_;
