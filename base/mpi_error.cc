@@ -29,8 +29,7 @@ absl::StatusCode CodeForErrorClass(int error_class) {
 
 }  // namespace
 
-absl::Status MpiCallStatus(int mpi_error_code, absl::string_view call) {
-  if (mpi_error_code == MPI_SUCCESS) return absl::OkStatus();
+absl::Status MpiErrorStatus(int mpi_error_code, absl::string_view call) {
   int error_class = MPI_ERR_UNKNOWN;
   if (MPI_Error_class(mpi_error_code, &error_class) != MPI_SUCCESS) {
     error_class = MPI_ERR_UNKNOWN;

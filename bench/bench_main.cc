@@ -1,7 +1,7 @@
 // //bench: pkl5 next to raw MPI, Boost.MPI and Python's mpi4py.util.pkl5,
 // measured in one run on this machine.
 //
-//   bazel run -c opt //bench                 # everything, ~10 minutes
+//   bazel run -c opt //bench -- --publish    # everything, into bench/results
 //   bazel run -c opt //bench -- --quick      # small sizes, a minute
 //   bazel run -c opt //bench -- --sections=p2p --huge   # adds 3 GiB
 //
@@ -11,8 +11,10 @@
 // contender alike; inside a worker the contenders take turns repetition by
 // repetition. It prints Markdown tables of medians and ratios to raw MPI
 // with the targets' verdicts, and writes them with a CSV and a bandwidth
-// plot (gnuplot, SVG) to bench/results/.
+// plot (gnuplot, SVG) to /tmp/pkl5-bench, or with --publish over the
+// committed ones in bench/results/.
 #include <mpi.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,14 +22,18 @@
 #include <fstream>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "bench/driver.h"
 #include "bench/report.h"
 #include "bench/samples.h"
@@ -46,7 +52,10 @@ ABSL_FLAG(bool, quick, false,
 ABSL_FLAG(std::string, python, "/usr/bin/python3",
           "the Python with Debian's mpi4py and NumPy");
 ABSL_FLAG(std::string, out_dir, "",
-          "where results go (default: bench/results of the workspace)");
+          "where results go (default: /tmp/pkl5-bench, or with --publish "
+          "bench/results of the workspace)");
+ABSL_FLAG(bool, publish, false,
+          "write the results over the committed ones in bench/results");
 // Worker mode, used by the driver.
 ABSL_FLAG(std::string, worker, "", "run one section as an MPI worker");
 ABSL_FLAG(std::string, sizes, "", "a worker's sizes in bytes, comma separated");
@@ -90,16 +99,80 @@ std::string Join(const std::vector<size_t>& sizes) {
   return absl::StrJoin(sizes, ",");
 }
 
-std::string OutputDirectory() {
-  std::string directory = absl::GetFlag(FLAGS_out_dir);
-  if (directory.empty()) {
-    const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-    directory = absl::StrCat(workspace ? workspace : ".", "/bench/results");
-  }
-  return directory;
+std::string Workspace() {
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  return workspace ? workspace : ".";
 }
 
-int RunDriver() {
+// A partial or trial run never overwrites the committed results: they are
+// written only with --publish (or to an --out_dir asked for).
+std::string OutputDirectory() {
+  std::string directory = absl::GetFlag(FLAGS_out_dir);
+  if (!directory.empty()) return directory;
+  if (absl::GetFlag(FLAGS_publish)) return Workspace() + "/bench/results";
+  return "/tmp/pkl5-bench";
+}
+
+// The first line `command` prints, or `fallback`.
+std::string FirstLine(const std::string& command, const std::string& fallback) {
+  std::string line;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[512];
+    if (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) line = buffer;
+    pclose(pipe);
+  }
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.pop_back();
+  }
+  return line.empty() ? fallback : line;
+}
+
+pkl5::bench::RunInfo DescribeRun(int argc, char** argv) {
+  pkl5::bench::RunInfo run;
+  run.date =
+      absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone());
+  run.commit = FirstLine(absl::StrCat("git -C '", Workspace(),
+                                      "' describe --always --dirty "
+                                      "2>/dev/null"),
+                         "unknown");
+  char library[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  MPI_Get_library_version(library, &length);  // allowed before MPI_Init
+  std::string mpi(library, static_cast<size_t>(length));
+  if (const size_t end = mpi.find_first_of(",\n"); end != std::string::npos) {
+    mpi.resize(end);
+  }
+  run.machine = absl::StrCat(std::thread::hardware_concurrency(), " cores (",
+                             FirstLine("grep -m1 'model name' /proc/cpuinfo | "
+                                       "cut -d: -f2 | sed 's/^ *//'",
+                                       "unknown CPU"),
+                             "), ", mpi, ", GCC ", __VERSION__);
+  std::vector<std::string> words = {"bazel run -c opt //bench --"};
+  for (int i = 1; i < argc; ++i) words.push_back(argv[i]);
+  run.command = absl::StrJoin(words, " ");
+  return run;
+}
+
+// One progress line per launch, with an estimate of the time left; on a
+// terminal each replaces the last, elsewhere (a log) they are plain lines.
+void ReportProgress(size_t step, size_t steps, const Launch& launch, int rounds,
+                    absl::Duration elapsed) {
+  std::string left = "";
+  if (step > 0) {
+    const absl::Duration remaining =
+        elapsed / static_cast<double>(step) * static_cast<double>(steps - step);
+    left = absl::StrFormat(", about %d s left",
+                           static_cast<int>(absl::ToDoubleSeconds(remaining)));
+  }
+  const bool terminal = isatty(fileno(stderr)) != 0;
+  std::fprintf(stderr, "%s[%zu/%zu] round %d/%d: %s, %s on %d ranks%s\n",
+               terminal ? "\r\033[K" : "", step + 1, steps, launch.round,
+               rounds, launch.section.c_str(),
+               launch.python ? "mpi4py pkl5" : "C++ contenders", launch.ranks,
+               left.c_str());
+}
+
+int RunDriver(const pkl5::bench::RunInfo& run) {
   const bool quick = absl::GetFlag(FLAGS_quick);
   const int rounds = quick ? 1 : absl::GetFlag(FLAGS_rounds);
   const int reps = quick ? 2 : absl::GetFlag(FLAGS_reps);
@@ -173,12 +246,10 @@ int RunDriver() {
 
   std::vector<Sample> samples;
   const std::string self = pkl5::bench::SelfPath();
+  const absl::Time start = absl::Now();
   for (size_t step = 0; step < plan.size(); ++step) {
     const Launch& launch = plan[step];
-    std::fprintf(
-        stderr, "\r\033[K[%zu/%zu] round %d/%d: %s, %s on %d ranks\n", step + 1,
-        plan.size(), launch.round, rounds, launch.section.c_str(),
-        launch.python ? "mpi4py pkl5" : "C++ contenders", launch.ranks);
+    ReportProgress(step, plan.size(), launch, rounds, absl::Now() - start);
     std::vector<std::string> command;
     if (launch.python) {
       command = {python,
@@ -206,7 +277,7 @@ int RunDriver() {
   }
 
   const pkl5::bench::Results results = pkl5::bench::Summarize(samples);
-  const std::string report = pkl5::bench::FormatReport(results);
+  const std::string report = pkl5::bench::FormatReport(results, run);
   std::printf("\n%s", report.c_str());
 
   const std::string directory = OutputDirectory();
@@ -238,5 +309,5 @@ int RunDriver() {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (!absl::GetFlag(FLAGS_worker).empty()) return RunWorker(argc, argv);
-  return RunDriver();
+  return RunDriver(DescribeRun(argc, argv));
 }

@@ -75,6 +75,9 @@ def small_objects():
     names = [f"entry-{i:08d}" for i in range(100000)]
     return [("int", 42, 4), ("struct10", record, 80),
             ("string", "hello, pkl5 bench", 17),
+            ("vector<double>(8)", [0.25] * 8, 64),
+            ("pair<int,string>", (7, "seven"), 9),
+            ("variant<int,double,string>", 2.5, 9),
             ("map1000", keyed, 1000 * (8 + 800)),
             ("strings100k", names, 100000 * 14)]
 

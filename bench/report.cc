@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -121,22 +122,48 @@ std::string PointToPoint(const Results& results, Targets& targets) {
   return out + "\n";
 }
 
+// The objects in the order the caption lists them.
+constexpr const char* kObjectOrder[] = {"int",
+                                        "struct10",
+                                        "string",
+                                        "vector<double>(8)",
+                                        "pair<int,string>",
+                                        "variant<int,double,string>",
+                                        "map1000",
+                                        "strings100k"};
+
+size_t ObjectRank(const std::string& name) {
+  const auto* end = std::end(kObjectOrder);
+  return static_cast<size_t>(std::find(std::begin(kObjectOrder), end, name) -
+                             std::begin(kObjectOrder));
+}
+
 std::string Objects(const Results& results, Targets& targets) {
   auto cases = Section(results, "objects");
   if (cases.empty()) return "";
+  std::stable_sort(
+      cases.begin(), cases.end(), [](const auto& a, const auto& b) {
+        return ObjectRank(a.first.case_name) < ObjectRank(b.first.case_name);
+      });
   std::string out =
       "### Objects: ping-pong, one way, a new object every hop\n\n"
       "int, a 10-field struct (80 B), a 17-character string, "
+      "`vector<double>(8)`, `pair<int,string>` (7, \"seven\"), "
+      "`variant<int,double,string>` holding a double, "
       "`map<string, vector<double>>` (1000 keys x 100 doubles) and "
-      "`vector<string>` (100k x 14 characters). Raw MPI sends the object's "
-      "bytes (or characters) as one message where they are one run of bytes. "
-      "pkl5: blocking "
-      "`recv` (matched probe); pkl5 irecv: `irecv(...).wait()` (posted "
-      "receive). mpi4py pkl5 sends the Python equivalents (int, 10-tuple, "
-      "str, dict of NumPy arrays, list of str).\n\n";
+      "`vector<string>` (100k x 14 characters). Raw MPI sends one message "
+      "of the object's bytes (the pair and the variant: of as many bytes "
+      "from a buffer); the composite objects have no raw equivalent. pkl5: "
+      "blocking `recv` (matched probe); pkl5 irecv: `irecv(...).wait()` "
+      "(posted receive). Boost.MPI cannot send a std::variant (Boost 1.74). "
+      "mpi4py pkl5 sends the Python equivalents (int, 10-tuple, str, list "
+      "of 8 floats, (int, str), float, dict of NumPy arrays, list of str). "
+      "Every ratio is a time over another, so above 1 the first is slower; "
+      "pkl5's is its faster receive path.\n\n";
   out += Header({"object", "raw MPI", "pkl5", "pkl5 irecv", "Boost.MPI",
-                 "mpi4py pkl5", "pkl5 / raw", "Boost.MPI / pkl5",
-                 "mpi4py / pkl5"});
+                 "mpi4py pkl5", "pkl5, x slower than raw",
+                 "Boost.MPI, x slower than pkl5",
+                 "mpi4py pkl5, x slower than pkl5"});
   for (const auto& [measured, by_contender] : cases) {
     const Summary* raw = Find(*by_contender, kRaw);
     const Summary* pkl5 = Find(*by_contender, "pkl5");
@@ -225,9 +252,12 @@ std::string Verdict(const char* target, std::optional<double> value,
 
 }  // namespace
 
-std::string FormatReport(const Results& results) {
+std::string FormatReport(const Results& results, const RunInfo& run) {
   Targets targets;
-  std::string out = PointToPoint(results, targets);
+  std::string out =
+      absl::StrCat("Measured ", run.date, " at commit ", run.commit, " on ",
+                   run.machine, ", with\n\n```sh\n", run.command, "\n```\n\n");
+  out += PointToPoint(results, targets);
   out += Objects(results, targets);
   out += Collectives(results);
   out += Memory(results, targets);
@@ -257,7 +287,8 @@ absl::Status WriteCsv(const Results& results, const std::string& path) {
   csv << "section,case,contender,ranks,bytes,median,q1,q3,repetitions\n";
   for (const auto& [measured, by_contender] : results) {
     for (const auto& [contender, summary] : by_contender) {
-      csv << absl::StrFormat("%s,%s,%s,%d,%zu,%.9g,%.9g,%.9g,%d\n",
+      // Quoted: a case name may hold commas.
+      csv << absl::StrFormat("%s,\"%s\",%s,%d,%zu,%.9g,%.9g,%.9g,%d\n",
                              measured.section, measured.case_name, contender,
                              measured.ranks, measured.bytes, summary.median,
                              summary.q1, summary.q3, summary.count);
@@ -270,13 +301,21 @@ absl::Status WriteCsv(const Results& results, const std::string& path) {
 
 absl::Status PlotBandwidth(const Results& results,
                            const std::string& svg_path) {
-  // One data block per contender: size and GB/s.
-  std::map<std::string, std::vector<std::pair<size_t, double>>> lines;
+  // One data block per contender: size, GB/s at the median and at the
+  // quartiles' times (the error bar).
+  struct Point {
+    size_t bytes;
+    double median, low, high;
+  };
+  std::map<std::string, std::vector<Point>> lines;
+  double lowest = 0;
   for (const auto& [measured, contenders] : Section(results, "p2p")) {
     for (const auto& [contender, summary] : *contenders) {
-      lines[contender].push_back(
-          {measured.bytes,
-           static_cast<double>(measured.bytes) / summary.median / 1e9});
+      const auto bytes = static_cast<double>(measured.bytes);
+      const Point point{measured.bytes, bytes / summary.median / 1e9,
+                        bytes / summary.q3 / 1e9, bytes / summary.q1 / 1e9};
+      lines[contender].push_back(point);
+      if (lowest == 0 || point.low < lowest) lowest = point.low;
     }
   }
   if (lines.empty()) return absl::OkStatus();
@@ -293,35 +332,54 @@ absl::Status PlotBandwidth(const Results& results,
   std::vector<std::string> plots;
   int index = 0;
   for (const auto& [contender, points] : lines) {
-    data << "# " << contender << "\n";
-    for (const auto& [bytes, gbps] : points) {
-      data << bytes << " " << gbps << "\n";
+    data << "# " << contender << ": bytes, GB/s (median, q3 time, q1 time)\n";
+    for (const Point& point : points) {
+      data << point.bytes << " " << point.median << " " << point.low << " "
+           << point.high << "\n";
     }
     data << "\n\n";
-    plots.push_back(
-        absl::StrFormat("'%s' index %d using 1:2 with linespoints title '%s'",
-                        svg_name + ".dat", index++, contender));
+    plots.push_back(absl::StrFormat(
+        "'%s' index %d using 1:2:3:4 with yerrorlines linetype %d title '%s'",
+        svg_name + ".dat", index, index + 1, contender));
+    ++index;
   }
   data.close();
-  // A tic at every measured size, named as in the tables.
+  // A tic at every measured size, named as in the tables; the range
+  // leaves room on both sides so the first and last are drawn.
   std::set<size_t> sizes;
   for (const auto& [contender, points] : lines) {
-    for (const auto& point : points) sizes.insert(point.first);
+    for (const Point& point : points) sizes.insert(point.bytes);
   }
   std::vector<std::string> tics;
   for (size_t size : sizes) {
     tics.push_back(absl::StrFormat("\"%s\" %zu", SizeName(size), size));
   }
+  // Colors that read on white and on dark pages (no yellow), filled
+  // markers, an opaque white background.
+  constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c",
+                                     "#9467bd", "#8c564b", "#e377c2",
+                                     "#17becf", "#7f7f7f"};
   std::ofstream script(script_path);
-  script << "set terminal svg size 900,560 dynamic font 'sans,12'\n"
+  script << "set terminal svg size 960,600 dynamic font 'sans,12' "
+            "background rgb 'white'\n"
          << "set output '" << svg_name << "'\n"
          << "set title 'Ping-pong bandwidth, one way (2 ranks, shared "
-            "memory)'\n"
+            "memory); bars: interquartile range'\n"
          << "set xlabel 'bytes'\nset ylabel 'GB/s'\n"
          << "set logscale x 2\nset logscale y 10\nset format y '%g'\n"
-         << "set xtics (" << absl::StrJoin(tics, ", ") << ")\n"
-         << "set key top left\nset grid\n"
-         << "plot " << absl::StrJoin(plots, ", \\\n     ") << "\n";
+         << absl::StrFormat("set xrange [%g:%g]\n",
+                            static_cast<double>(*sizes.begin()) / 2,
+                            static_cast<double>(*sizes.rbegin()) * 2)
+         << absl::StrFormat("set yrange [%g:*]\n", lowest / 1.5)
+         << "set xtics (" << absl::StrJoin(tics, ", ") << ") rotate by -30\n"
+         << "set key top left box opaque\nset grid\n";
+  for (size_t i = 0; i < std::size(kColors); ++i) {
+    script << absl::StrFormat(
+        "set linetype %zu linecolor rgb '%s' linewidth 2 pointtype 7 "
+        "pointsize 0.8\n",
+        i + 1, kColors[i]);
+  }
+  script << "plot " << absl::StrJoin(plots, ", \\\n     ") << "\n";
   script.close();
   if (!data || !script) {
     return absl::UnavailableError("cannot write the plot's data or script");

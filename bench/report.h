@@ -10,8 +10,16 @@
 
 namespace pkl5::bench {
 
+// What a report says about its run, first.
+struct RunInfo {
+  std::string date;     // e.g. 2026-12-02 20:30 UTC
+  std::string commit;   // git commit of the workspace
+  std::string machine;  // cores, MPI library, compiler
+  std::string command;  // the exact command line
+};
+
 // The tables and the targets the issue set, as Markdown.
-std::string FormatReport(const Results& results);
+std::string FormatReport(const Results& results, const RunInfo& run);
 
 // One row per case and contender: median, quartiles, repetitions.
 absl::Status WriteCsv(const Results& results, const std::string& path);

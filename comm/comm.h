@@ -87,9 +87,7 @@ class Comm {
   // MPI_Finalize, from any thread, even while other threads are in calls on
   // it: those, and requests and messages still pending, keep the private
   // channel alive until they complete.
-  void free() {
-    std::atomic_store(&state_, std::shared_ptr<comm_internal::CommState>());
-  }
+  void free() { state_.Reset(); }
 
   // Blocking sends in standard, buffered and synchronous mode. `bsend`
   // copies the object into room reserved from
@@ -207,7 +205,7 @@ class Comm {
   absl::StatusOr<std::shared_ptr<comm_internal::CommState>> State() const;
   // The state or nullptr, without the thread check (accessors).
   std::shared_ptr<comm_internal::CommState> Current() const {
-    return std::atomic_load(&state_);
+    return state_.Load();
   }
 
  private:
@@ -263,7 +261,7 @@ class Comm {
     return Request(std::move(send));
   }
 
-  std::shared_ptr<comm_internal::CommState> state_;
+  comm_internal::StateHandle state_;
 };
 
 }  // namespace pkl5

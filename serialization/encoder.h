@@ -39,7 +39,8 @@ class Encoder {
         inband_(std::move(storage)),
         buffers_(std::move(buffers)) {
     buffers_.clear();
-    inband_.resize(inband_.capacity());
+    // `storage` holds the last object's bytes: an object of the same shape
+    // fits without growing (or zero-filling) anything.
     if (expected_inband_size > inband_.size()) Grow(expected_inband_size);
   }
 

@@ -7,7 +7,10 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <utility>
 
 #include "pkl5/comm/internal/receive_progress.h"
 #include "pkl5/comm/internal/thread_policy.h"
@@ -25,6 +28,51 @@ struct CommState {
   ThreadPolicy threads;
   // Posted receives waiting for their envelopes (receive_progress.h).
   ReceiveProgress progress;
+};
+
+// A communicator handle's reference to its state: loaded by every call,
+// dropped by free() while calls of other threads may be loading it. A
+// spinlock around the copy rather than std::atomic_load of the shared_ptr,
+// which in libstdc++ hashes the pointer to pick a mutex of a global pool
+// (about 100 instructions per call, callgrind); free() is rare, so the
+// lock is all but never contended.
+class StateHandle {
+ public:
+  StateHandle() = default;
+  explicit StateHandle(std::shared_ptr<CommState> state)
+      : state_(std::move(state)) {}
+  // Moving a handle that another thread is using is the caller's race, as
+  // for any object; so the move needs no lock.
+  StateHandle(StateHandle&& other) noexcept : state_(std::move(other.state_)) {}
+  StateHandle& operator=(StateHandle&& other) noexcept {
+    state_ = std::move(other.state_);
+    return *this;
+  }
+
+  std::shared_ptr<CommState> Load() const {
+    Lock();
+    std::shared_ptr<CommState> state = state_;
+    Unlock();
+    return state;
+  }
+  // The state goes (if this was its last holder) outside the lock.
+  void Reset() {
+    std::shared_ptr<CommState> dropped;
+    Lock();
+    dropped.swap(state_);
+    Unlock();
+  }
+
+ private:
+  void Lock() const {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      std::this_thread::yield();
+    }
+  }
+  void Unlock() const { locked_.store(false, std::memory_order_release); }
+
+  mutable std::atomic<bool> locked_{false};
+  std::shared_ptr<CommState> state_;
 };
 
 }  // namespace pkl5::comm_internal

@@ -22,11 +22,6 @@ struct Prefix {
 };
 static_assert(sizeof(Prefix) == kEnvelopePrefixBytes);
 
-template <typename T>
-void Append(std::string& out, const T& value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-
 }  // namespace
 
 bool FitsInEnvelope(absl::Span<const ConstPiece> pieces,
@@ -60,16 +55,21 @@ EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
     room -= pieces[prefix.inline_pieces].size;
     ++prefix.inline_pieces;
   }
-  envelope.clear();
-  envelope.reserve(envelope_bytes - room);
-  Append(envelope, prefix);
+  // Sized once and written in place: this runs for every object sent.
+  envelope.resize(envelope_bytes - room);
+  char* out = envelope.data();
+  std::memcpy(out, &prefix, sizeof(prefix));
+  out += sizeof(prefix);
   if (prefix.flags & kSizeTableInline) {
     for (const ConstPiece& piece : pieces) {
-      Append(envelope, static_cast<uint64_t>(piece.size));
+      const uint64_t size = piece.size;
+      std::memcpy(out, &size, sizeof(size));
+      out += sizeof(size);
     }
   }
   for (uint32_t i = 0; i < prefix.inline_pieces; ++i) {
-    envelope.append(static_cast<const char*>(pieces[i].data), pieces[i].size);
+    if (pieces[i].size > 0) std::memcpy(out, pieces[i].data, pieces[i].size);
+    out += pieces[i].size;
   }
   return EnvelopeLayout{(prefix.flags & kSizeTableInline) != 0,
                         prefix.inline_pieces};
