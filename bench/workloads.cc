@@ -178,10 +178,10 @@ std::pair<void*, int> PlainBytes(T& object) {
 // `raw`, raw MPI: each moves a fresh `T` per hop.
 // As many bytes as an object holds that are not one run of its memory
 // (a pair, a variant): raw MPI sends that many from a buffer of its own.
-template <typename T, int kBytes>
+template <typename T, size_t kBytes>
 std::pair<void*, int> SameCount(T& /*object*/) {
   static char bytes[kBytes] = {};
-  return {bytes, kBytes};
+  return {bytes, static_cast<int>(kBytes)};
 }
 
 template <typename T>
