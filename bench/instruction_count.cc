@@ -72,6 +72,16 @@ void CountObject(const std::string& name, pkl5::Intracomm& comm, const T& value,
   Count(
       name, comm.rank(), [&] { Check(comm.send(value, 1)); },
       [&] { Check(comm.recv_into(received, 0)); });
+  // The posted path: irecv, then wait.
+  Count(
+      name + " irecv", comm.rank(), [&] { Check(comm.send(value, 1)); },
+      [&] {
+        absl::StatusOr<pkl5::RecvRequest<T>> request = comm.irecv<T>(0);
+        Check(request.status());
+        absl::StatusOr<T> got = request->wait();
+        Check(got.status());
+        received = *std::move(got);
+      });
   std::vector<char> sent(static_cast<size_t>(size), 'x');
   std::vector<char> buffer(static_cast<size_t>(size));
   Count(

@@ -32,25 +32,6 @@ std::unique_ptr<ReceivedObject> Wrap(IncomingMessage message) {
   return std::make_unique<IncomingMessage>(std::move(message));
 }
 
-class MpiPendingReceive : public PendingReceive {
- public:
-  explicit MpiPendingReceive(std::unique_ptr<EnvelopeReceive> receive)
-      : receive_(std::move(receive)) {}
-  absl::StatusOr<bool> Test() override { return receive_->Test(); }
-  absl::Status Wait() override { return receive_->Wait(); }
-  absl::StatusOr<bool> Cancel() override { return receive_->Cancel(); }
-  absl::StatusOr<std::unique_ptr<ReceivedObject>> TakeObject() override {
-    PKL5_ASSIGN_OR_RETURN(IncomingMessage message, receive_->TakeMessage());
-    return Wrap(std::move(message));
-  }
-  absl::Status TakeArrival(Arrival& arrival) override {
-    return receive_->TakeArrival(arrival);
-  }
-
- private:
-  std::unique_ptr<EnvelopeReceive> receive_;
-};
-
 class MpiTransport : public Transport {
  public:
   explicit MpiTransport(std::unique_ptr<Channel> channel)
@@ -116,8 +97,7 @@ absl::StatusOr<std::unique_ptr<PendingReceive>> MpiTransport::StartReceive(
     int source, int tag) {
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<EnvelopeReceive> receive,
                         EnvelopeReceive::Start(*channel_, source, tag));
-  return std::unique_ptr<PendingReceive>(
-      new MpiPendingReceive(std::move(receive)));
+  return std::unique_ptr<PendingReceive>(std::move(receive));
 }
 
 absl::StatusOr<std::optional<ProbedEnvelope>> MpiTransport::PeekEnvelope(

@@ -207,6 +207,11 @@ absl::StatusOr<bool> ObjectReceiveState::Cancel() {
 
 void ObjectReceiveState::Abandon() {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (posted_ == nullptr && rest_ == nullptr &&
+      (object_ == nullptr || object_->complete())) {
+    LeaveProgressIfArrived();
+    return;  // nothing in flight: no MPI call to make or to avoid
+  }
   if (base_internal::MpiFinalized()) {
     // No MPI call is allowed any more: what was pending is abandoned (each
     // of these destructors checks too).

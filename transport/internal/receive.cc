@@ -72,11 +72,10 @@ constexpr size_t kCanaryBytes = 64;
 constexpr char kCanary = '\xa5';
 
 bool CanaryIntact(const std::string& buffer, size_t envelope_bytes) {
-  if (buffer.size() < envelope_bytes + kCanaryBytes) return false;
-  for (size_t i = envelope_bytes; i < envelope_bytes + kCanaryBytes; ++i) {
-    if (buffer[i] != kCanary) return false;
-  }
-  return true;
+  static const std::string canary(kCanaryBytes, kCanary);
+  return buffer.size() >= envelope_bytes + kCanaryBytes &&
+         std::memcmp(buffer.data() + envelope_bytes, canary.data(),
+                     kCanaryBytes) == 0;
 }
 
 }  // namespace
@@ -284,35 +283,38 @@ absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
 }
 
 EnvelopeReceive::~EnvelopeReceive() {
-  // After MPI_Finalize no MPI call is allowed: what is pending is abandoned
-  // (and the buffer with it: MPI may still hold it).
-  if (base_internal::MpiFinalized()) {
-    if (!done_) (void)buffer_.release();
-    return;
-  }
-  if (!done_) {
-    absl::StatusOr<bool> cancelled = Cancel();
-    // Matched before the cancel: consume it to keep the channel in order.
-    if (!cancelled.ok() || (!*cancelled && !Wait().ok())) {
-      (void)buffer_.release();  // still MPI's, or in an unknown state
+  // Settled (taken, cancelled, failed): no MPI call is left to make.
+  const bool settled =
+      done_ && (taken_ || cancelled_ || proc_null_ || !error_.ok());
+  if (!settled) {
+    // After MPI_Finalize no MPI call is allowed: what is pending is
+    // abandoned (and the buffer with it: MPI may still hold it).
+    if (base_internal::MpiFinalized()) {
+      if (!done_) (void)buffer_.release();
       return;
     }
-  }
-  if (!taken_ && !cancelled_ && !proc_null_ && error_.ok()) {
-    absl::StatusOr<IncomingMessage> message = TakeMessage();
-    if (message.ok()) (void)message->Drain();
+    if (!done_) {
+      absl::StatusOr<bool> cancelled = Cancel();
+      // Matched before the cancel: consume it to keep the channel in order.
+      if (!cancelled.ok() || (!*cancelled && !Wait().ok())) {
+        (void)buffer_.release();  // still MPI's, or in an unknown state
+        return;
+      }
+    }
+    if (!taken_ && !cancelled_ && !proc_null_ && error_.ok()) {
+      absl::StatusOr<IncomingMessage> message = TakeMessage();
+      if (message.ok()) (void)message->Drain();
+    }
   }
   // A buffer MPI overran is not used again.
-  if (buffer_ != nullptr &&
-      CanaryIntact(buffer_->bytes, buffer_->envelope_bytes)) {
-    KeepPostedBuffer(std::move(buffer_));
-  }
+  if (buffer_ != nullptr && !overrun_) KeepPostedBuffer(std::move(buffer_));
 }
 
 absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
   done_ = true;
   const size_t envelope_bytes = channel_->options().envelope_bytes;
   if (!CanaryIntact(buffer_->bytes, envelope_bytes)) {
+    overrun_ = true;
     error_ = absl::InternalError(
         absl::StrCat("MPI wrote past pkl5's ", envelope_bytes,
                      "-byte envelope buffer receiving from rank ",
@@ -399,6 +401,12 @@ absl::Status EnvelopeReceive::TakeArrival(Arrival& arrival) {
   return ArrivalOf(*channel_,
                    absl::string_view(buffer_->bytes).substr(0, received_bytes_),
                    status_.MPI_SOURCE, status_.MPI_TAG, arrival);
+}
+
+absl::StatusOr<std::unique_ptr<ReceivedObject>> EnvelopeReceive::TakeObject() {
+  PKL5_ASSIGN_OR_RETURN(IncomingMessage message, TakeMessage());
+  return std::unique_ptr<ReceivedObject>(
+      std::make_unique<IncomingMessage>(std::move(message)));
 }
 
 absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {

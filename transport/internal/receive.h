@@ -59,25 +59,27 @@ struct PostedBuffer {
   MPI_Datatype type = MPI_DATATYPE_NULL;
 };
 
-class EnvelopeReceive {
+// The posted receive of one object's envelope; the MPI transport's
+// PendingReceive.
+class EnvelopeReceive final : public PendingReceive {
  public:
   static absl::StatusOr<std::unique_ptr<EnvelopeReceive>> Start(
       Channel& channel, int source, int tag);
 
   // Destroying a pending receive cancels it; if it had matched already, the
   // object is received and drained so later messages stay in order.
-  ~EnvelopeReceive();
+  ~EnvelopeReceive() override;
   EnvelopeReceive(const EnvelopeReceive&) = delete;
   EnvelopeReceive& operator=(const EnvelopeReceive&) = delete;
 
   // Returns whether the envelope has arrived; never blocks.
-  absl::StatusOr<bool> Test();
+  absl::StatusOr<bool> Test() override;
   // Blocks until the envelope has arrived.
-  absl::Status Wait();
+  absl::Status Wait() override;
   // Tries to cancel: true when cancelled before anything matched; false when
   // the envelope had matched already, in which case the object must still
   // be received (Wait, then TakeMessage).
-  absl::StatusOr<bool> Cancel();
+  absl::StatusOr<bool> Cancel() override;
 
   bool done() const { return done_; }
   bool cancelled() const { return cancelled_; }
@@ -88,7 +90,9 @@ class EnvelopeReceive {
   absl::StatusOr<IncomingMessage> TakeMessage();
   // TakeMessage, except that an object that arrived whole is returned as a
   // view of this receive's buffer (Transport's Arrival).
-  absl::Status TakeArrival(Arrival& arrival);
+  absl::Status TakeArrival(Arrival& arrival) override;
+  // TakeMessage as the transport's ReceivedObject.
+  absl::StatusOr<std::unique_ptr<ReceivedObject>> TakeObject() override;
 
  private:
   EnvelopeReceive(Channel& channel) : channel_(&channel) {}
@@ -105,6 +109,8 @@ class EnvelopeReceive {
   bool done_ = false;
   bool cancelled_ = false;
   bool taken_ = false;
+  // MPI wrote past the buffer (Complete checks the canary).
+  bool overrun_ = false;
   // The envelope's length once complete: from the status, or, for a
   // message taken by a receive MPI called cancelled (whose status has
   // none), from the envelope itself.
