@@ -33,12 +33,12 @@ absl::Status AddressRules::CheckReceiveTag(int tag) const {
   return CheckSendTag(tag);
 }
 
-absl::Status AddressRules::CheckSend(int destination, int tag) const {
+absl::Status AddressRules::CheckSendOutOfLine(int destination, int tag) const {
   absl::Status status = CheckDestination(destination);
   return status.ok() ? CheckSendTag(tag) : status;
 }
 
-absl::Status AddressRules::CheckReceive(int source, int tag) const {
+absl::Status AddressRules::CheckReceiveOutOfLine(int source, int tag) const {
   absl::Status status = CheckSource(source);
   return status.ok() ? CheckReceiveTag(tag) : status;
 }

@@ -4,6 +4,7 @@
 #ifndef PKL5_TRANSPORT_ADDRESS_RULES_H_
 #define PKL5_TRANSPORT_ADDRESS_RULES_H_
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 
 namespace pkl5 {
@@ -21,9 +22,24 @@ struct AddressRules {
   // 0 <= tag <= tag_upper_bound (and, for receives, MPI_ANY_TAG).
   absl::Status CheckSendTag(int tag) const;
   absl::Status CheckReceiveTag(int tag) const;
-  // Both checks of a send, and of a receive or probe.
-  absl::Status CheckSend(int destination, int tag) const;
-  absl::Status CheckReceive(int source, int tag) const;
+  // Both checks of a send, and of a receive or probe: inline for the
+  // common case of a peer rank and a tag in range (every small object's
+  // call makes one), the others checked out of line.
+  absl::Status CheckSend(int destination, int tag) const {
+    if (ABSL_PREDICT_TRUE(InRange(destination, tag))) return absl::OkStatus();
+    return CheckSendOutOfLine(destination, tag);
+  }
+  absl::Status CheckReceive(int source, int tag) const {
+    if (ABSL_PREDICT_TRUE(InRange(source, tag))) return absl::OkStatus();
+    return CheckReceiveOutOfLine(source, tag);
+  }
+
+ private:
+  bool InRange(int rank, int tag) const {
+    return rank >= 0 && rank < peer_count && tag >= 0 && tag <= tag_upper_bound;
+  }
+  absl::Status CheckSendOutOfLine(int destination, int tag) const;
+  absl::Status CheckReceiveOutOfLine(int source, int tag) const;
 };
 
 }  // namespace pkl5

@@ -8,10 +8,8 @@
 namespace pkl5::comm_internal {
 
 FramePieceList FramePieces(const Frame& frame) {
-  FramePieceList pieces;
-  pieces.reserve(2 + frame.buffers.size());
-  pieces.push_back({frame.header.data(), frame.header.size()});
-  pieces.push_back({frame.inband.data(), frame.inband.size()});
+  FramePieceList pieces = {{frame.header.data(), frame.header.size()},
+                           {frame.inband.data(), frame.inband.size()}};
   for (const BufferView& buffer : frame.buffers) {
     pieces.push_back({buffer.data, buffer.size});
   }
