@@ -227,7 +227,7 @@ class Comm {
                           State());
     // Blocking, so the frame is free again on return: each thread encodes
     // into one frame, and a small object's send allocates nothing.
-    thread_local Frame frame;
+    Frame& frame = comm_internal::ThreadFrame();
     if (dest != MPI_PROC_NULL) EncodeInto(object, frame, state->options.encode);
     return SendFrame(state, frame, dest, tag, mode);
   }

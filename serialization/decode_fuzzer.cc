@@ -105,6 +105,13 @@ int FuzzDecode(const uint8_t* data, size_t size) {
     size -= 2;
     if (header_size > size) return 0;
     const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
+    // The in-place decode of an object at hand (a compact header is
+    // checked without a parse), then the two phases after a parse.
+    WithType(selector, [&](auto tag) {
+      typename decltype(tag)::Type value{};
+      (void)DecodeInto(bytes.substr(0, header_size), bytes.substr(header_size),
+                       {}, value, FuzzOptions());
+    });
     absl::StatusOr<FrameHeader> header =
         ParseFrameHeader(bytes.substr(0, header_size), FuzzOptions());
     if (!header.ok()) return 0;

@@ -16,6 +16,11 @@ FramePieceList FramePieces(const Frame& frame) {
   return pieces;
 }
 
+Frame& ThreadFrame() {
+  thread_local Frame frame;
+  return frame;
+}
+
 absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
     std::shared_ptr<CommState> comm, std::shared_ptr<const void> owner,
     Frame frame, int destination, int tag, SendMode mode) {

@@ -156,6 +156,10 @@ class ReceiveState final : public ObjectReceiveState {
 using FramePieceList = absl::InlinedVector<ConstPiece, 4>;
 FramePieceList FramePieces(const Frame& frame);
 
+// The frame blocking sends of the calling thread encode into (one for every
+// type: its memory serves the next send, whatever it sends).
+Frame& ThreadFrame();
+
 }  // namespace pkl5::comm_internal
 
 #endif  // PKL5_COMM_INTERNAL_REQUEST_STATE_H_
