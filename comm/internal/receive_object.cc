@@ -138,19 +138,28 @@ absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
                      " is over DecodeOptions::max_object_bytes (",
                      options.max_object_bytes, "); discarded"));
   }
-  // ParseEnvelope checked that the sizes add up to the bytes.
-  const size_t header_size = static_cast<size_t>(object.piece_size(0));
-  const size_t inband_size = static_cast<size_t>(object.piece_size(1));
-  absl::InlinedVector<BufferView, 4> buffers;
-  size_t offset = header_size + inband_size;
-  for (size_t i = 2; i < pieces; ++i) {
-    const size_t size = static_cast<size_t>(object.piece_size(i));
-    buffers.push_back({object.bytes.data() + offset, size});
-    offset += size;
+  // The pieces, checked to add up to the bytes (the MPI transport's
+  // envelope parser checked it already; another transport may not have).
+  absl::InlinedVector<BufferView, 4> views;
+  size_t offset = 0;
+  for (size_t i = 0; i < pieces; ++i) {
+    const uint64_t size = object.piece_size(i);
+    if (size > object.bytes.size() - offset) break;
+    views.push_back({object.bytes.data() + offset, static_cast<size_t>(size)});
+    offset += static_cast<size_t>(size);
   }
-  absl::Status status = target.DecodeWhole(
-      object.bytes.substr(0, header_size),
-      object.bytes.substr(header_size, inband_size), buffers, options);
+  if (views.size() != pieces || offset != object.bytes.size()) {
+    return absl::DataLossError(
+        absl::StrCat("corrupt pkl5 object ", From(object.source, object.tag),
+                     ": ", pieces, " piece sizes that do not add up to its ",
+                     object.bytes.size(), " bytes; discarded"));
+  }
+  auto text = [](const BufferView& view) {
+    return absl::string_view(static_cast<const char*>(view.data), view.size);
+  };
+  absl::Status status =
+      target.DecodeWhole(text(views[0]), text(views[1]),
+                         absl::MakeConstSpan(views).subspan(2), options);
   if (status.ok()) return status;
   return absl::Status(
       status.code(),
