@@ -30,7 +30,7 @@ class Encoder {
                    size_t expected_inband_size = 0)
       : Encoder(out_of_band_threshold, std::string(), {},
                 expected_inband_size) {}
-  // Writes into `storage` and appends to `buffers` (both cleared), keeping
+  // Writes into `storage` and `buffers` (their contents replaced), keeping
   // their capacity: encoding into the memory of an earlier frame allocates
   // nothing when it is large enough.
   Encoder(uint64_t out_of_band_threshold, std::string storage,
