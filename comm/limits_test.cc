@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,7 @@ namespace {
 using ::pkl5::internal_testing::IsOk;
 using ::pkl5::internal_testing::IsOkAndHolds;
 using ::pkl5::internal_testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 struct Ring {
@@ -98,6 +100,43 @@ TEST(LimitsTest, AnObjectOverTheCapIsRejectedAndTheNextArrives) {
               IsOkAndHolds("small"));
   EXPECT_THAT(big->wait(), IsOk());
   EXPECT_THAT(small->wait(), IsOk());
+}
+
+// A small object arrives whole in its envelope and is decoded where it
+// landed (blocking recv and irecv alike): over the cap, or of another type,
+// it is rejected with nothing left behind, and the next object arrives.
+TEST(LimitsTest, WholeObjectsOverTheCapOrOfAnotherTypeAreRejected) {
+  CommOptions options;
+  options.decode.max_object_bytes = 64;
+  Ring ring(options);
+  ASSERT_THAT(ring.status, IsOk());
+  for (bool posted : {false, true}) {
+    SCOPED_TRACE(posted ? "irecv" : "recv");
+    std::vector<Request> sent;
+    for (const std::string& text :
+         {std::string(100, 'l'), std::string("typed"), std::string("next")}) {
+      absl::StatusOr<Request> request = ring.comm.isend(text, ring.next, 9);
+      ASSERT_THAT(request, IsOk());
+      sent.push_back(*std::move(request));
+    }
+    auto receive = [&](auto type_tag) {
+      using T = decltype(type_tag);
+      if (!posted) return ring.comm.recv<T>(ring.previous, 9);
+      absl::StatusOr<RecvRequest<T>> request =
+          ring.comm.irecv<T>(ring.previous, 9);
+      if (!request.ok()) return absl::StatusOr<T>(request.status());
+      return request->wait();
+    };
+    EXPECT_THAT(receive(std::string()),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         HasSubstr("max_object_bytes")));
+    EXPECT_THAT(receive(int64_t{0}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("received string but expected i64"),
+                               HasSubstr("discarded"))));
+    EXPECT_THAT(receive(std::string()), IsOkAndHolds("next"));
+    EXPECT_THAT(Request::waitall(sent), IsOk());
+  }
 }
 
 TEST(LimitsTest, BufferedSendsBeyondTheCapacityFailAndSendNothing) {
