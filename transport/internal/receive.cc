@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -136,6 +137,13 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
 }
 
 void KeepPostedBuffer(std::unique_ptr<PostedBuffer> buffer) {
+  // The thread that finalizes MPI frees its kept datatypes first (MPICH
+  // reports datatypes alive at MPI_Finalize as leaks); another thread's go
+  // when it exits.
+  static std::once_flag freed_at_finalize;
+  std::call_once(freed_at_finalize, [] {
+    base_internal::CallAtFinalize([] { kept_posted_buffers.clear(); });
+  });
   if (kept_posted_buffers.size() < kKeptPostedBuffers) {
     kept_posted_buffers.push_back(std::move(buffer));
   }
