@@ -94,7 +94,7 @@ void EncodeInto(const T& value, Frame& frame,
                   std::move(frame.buffers), last_inband_size);
   Codec<T>::Encode(encoder, value);
   const uint64_t inband_size = encoder.inband_size();
-  last_inband_size = encoder.inband_size();
+  last_inband_size = inband_size;
   frame.buffers = std::move(encoder.buffers());
   frame.inband = std::move(encoder).TakeInband();
   if (frame.buffers.empty()) {

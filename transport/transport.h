@@ -91,6 +91,14 @@ class ReceivedObject {
       absl::Span<const MutablePiece> destinations) const;
 };
 
+// Entry `index` of a size table as envelopes carry it: uint64s in host
+// byte order, not necessarily aligned.
+inline uint64_t SizeTableEntry(absl::string_view table, size_t index) {
+  uint64_t size = 0;
+  std::memcpy(&size, table.data() + index * sizeof(uint64_t), sizeof(size));
+  return size;
+}
+
 // An object that arrived whole in its envelope (every object of at most
 // TransportOptions::envelope_bytes does), seen where it was received:
 // nothing copied, nothing allocated. From Transport::Receive it is valid
@@ -106,10 +114,7 @@ struct WholeObject {
 
   size_t piece_count() const { return size_table.size() / sizeof(uint64_t); }
   uint64_t piece_size(size_t index) const {
-    uint64_t size = 0;
-    std::memcpy(&size, size_table.data() + index * sizeof(uint64_t),
-                sizeof(size));
-    return size;
+    return SizeTableEntry(size_table, index);
   }
 };
 

@@ -17,24 +17,35 @@ std::string From(const ReceivedObject& object) {
   return From(object.source(), object.tag());
 }
 
+// A frame is its header, its in-band bytes, then one piece per buffer.
+constexpr size_t kFixedPieces = 2;
+
+// What every receive checks first, whether the object's pieces follow or
+// it arrived whole: enough pieces for a frame, and a size under the cap.
+absl::Status CheckPiecesAndSize(size_t pieces, uint64_t bytes, int source,
+                                int tag, const DecodeOptions& options) {
+  if (pieces < kFixedPieces) {
+    return absl::DataLossError(absl::StrCat(
+        "not a pkl5 object: a message of ", pieces, " parts ",
+        From(source, tag),
+        " (a pkl5 object has a header and in-band bytes); discarded"));
+  }
+  if (bytes > options.max_object_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("a pkl5 object of ", bytes, " bytes ", From(source, tag),
+                     " is over DecodeOptions::max_object_bytes (",
+                     options.max_object_bytes, "); discarded"));
+  }
+  return absl::OkStatus();
+}
+
 // With `blocking`, receives the buffers before returning (nullptr).
 absl::StatusOr<std::unique_ptr<PendingOperation>> Start(
     ReceivedObject& object, DecodeTarget& target, const DecodeOptions& options,
     bool blocking) {
-  // A frame is its header, its in-band bytes, then one piece per buffer.
-  constexpr size_t kFixedPieces = 2;
-  if (object.piece_count() < kFixedPieces) {
-    return absl::DataLossError(absl::StrCat(
-        "not a pkl5 object: a message of ", object.piece_count(), " parts ",
-        From(object),
-        " (a pkl5 object has a header and in-band bytes); discarded"));
-  }
-  if (object.total_bytes() > options.max_object_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("a pkl5 object of ", object.total_bytes(), " bytes ",
-                     From(object), " is over DecodeOptions::max_object_bytes (",
-                     options.max_object_bytes, "); discarded"));
-  }
+  PKL5_RETURN_IF_ERROR(CheckPiecesAndSize(object.piece_count(),
+                                          object.total_bytes(), object.source(),
+                                          object.tag(), options));
   PKL5_ASSIGN_OR_RETURN(const std::string header_bytes,
                         object.ReceiveNextAsString());
   PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
@@ -123,21 +134,10 @@ absl::Status OutOfMemory() {
 absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
                          const DecodeOptions& options) {
   // As Start does for an object whose pieces follow, with every piece in
-  // `object.bytes`: a frame is its header, in-band bytes, then buffers.
+  // `object.bytes`.
   const size_t pieces = object.piece_count();
-  if (pieces < 2) {
-    return absl::DataLossError(absl::StrCat(
-        "not a pkl5 object: a message of ", pieces, " parts ",
-        From(object.source, object.tag),
-        " (a pkl5 object has a header and in-band bytes); discarded"));
-  }
-  if (object.bytes.size() > options.max_object_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("a pkl5 object of ", object.bytes.size(), " bytes ",
-                     From(object.source, object.tag),
-                     " is over DecodeOptions::max_object_bytes (",
-                     options.max_object_bytes, "); discarded"));
-  }
+  PKL5_RETURN_IF_ERROR(CheckPiecesAndSize(pieces, object.bytes.size(),
+                                          object.source, object.tag, options));
   // The pieces, checked to add up to the bytes (the MPI transport's
   // envelope parser checked it already; another transport may not have).
   absl::InlinedVector<BufferView, 4> views;
@@ -157,9 +157,9 @@ absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
   auto text = [](const BufferView& view) {
     return absl::string_view(static_cast<const char*>(view.data), view.size);
   };
-  absl::Status status =
-      target.DecodeWhole(text(views[0]), text(views[1]),
-                         absl::MakeConstSpan(views).subspan(2), options);
+  absl::Status status = target.DecodeWhole(
+      text(views[0]), text(views[1]),
+      absl::MakeConstSpan(views).subspan(kFixedPieces), options);
   if (status.ok()) return status;
   return absl::Status(
       status.code(),

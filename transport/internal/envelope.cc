@@ -182,10 +182,9 @@ size_t EnvelopeLength(absl::string_view bytes, size_t envelope_bytes) {
   size_t length =
       sizeof(Prefix) + size_t{prefix.piece_count} * sizeof(uint64_t);
   if (length > limit) return 0;
+  const absl::string_view table = bytes.substr(sizeof(Prefix));
   for (uint32_t i = 0; i < prefix.inline_pieces; ++i) {
-    uint64_t size = 0;
-    std::memcpy(&size, bytes.data() + sizeof(Prefix) + i * sizeof(uint64_t),
-                sizeof(size));
+    const uint64_t size = SizeTableEntry(table, i);
     if (size > limit - length) return 0;
     length += static_cast<size_t>(size);
   }

@@ -55,10 +55,7 @@ struct EnvelopeInfo {
 
   // The size of piece `index` from the inline table.
   uint64_t piece_size(size_t index) const {
-    uint64_t size = 0;
-    std::memcpy(&size, size_table.data() + index * sizeof(uint64_t),
-                sizeof(size));
-    return size;
+    return SizeTableEntry(size_table, index);
   }
   // Every size from the inline table.
   std::vector<uint64_t> PieceSizes() const {
