@@ -22,9 +22,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-enum Way { kRecv, kMprobe, kIrecv, kIrecvSink, kWays };
+enum Way { kRecv, kMprobe, kRecvSink, kIrecv, kIrecvSink, kWays };
 static const char* const kWayNames[kWays] = {
-    "MPI_Recv", "MPI_Mprobe + MPI_Mrecv", "MPI_Irecv + MPI_Wait",
+    "MPI_Recv", "MPI_Mprobe + MPI_Mrecv",
+    "MPI_Recv, buffer + 16 GiB sink type", "MPI_Irecv + MPI_Wait",
     "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink type"};
 
 enum { kRuns = 15, kRoundTrips = 20000, kEnvelopeBytes = 4096 };
@@ -92,6 +93,9 @@ int main(int argc, char** argv) {
             MPI_Mprobe(0, 0, MPI_COMM_WORLD, &message, &status);
             MPI_Get_count(&status, MPI_BYTE, &count);
             MPI_Mrecv(buffer, count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+            break;
+          case kRecvSink:
+            MPI_Recv(MPI_BOTTOM, 1, sink_type, 0, 0, MPI_COMM_WORLD, &status);
             break;
           case kIrecv:
             MPI_Irecv(buffer, kEnvelopeBytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "pkl5/base/recycled.h"
 #include "pkl5/comm/intracomm.h"
 #include "pkl5/testing/status_matchers.h"
 
@@ -95,8 +96,10 @@ struct Struct10 {
 
 constexpr int kWarmUp = 50;
 constexpr int kCounted = 200;
-// irecv: its request's state and the transport's posted receive.
-constexpr int64_t kIrecvAllocations = 2;
+// irecv: its request's state and the transport's posted receive, whose
+// memory the thread recycles (but under AddressSanitizer).
+constexpr int64_t kIrecvAllocations =
+    pkl5::base_internal::kRecyclesMemory ? 0 : 2;
 
 // The allocations of one call of `call`.
 template <typename F>
@@ -189,10 +192,9 @@ TEST_F(AllocationTest, RecvOfScalarsAllocatesNothing) {
   EXPECT_EQ(receive, 0);
 }
 
-// irecv allocates its request; the envelope, header and in-band bytes are
-// decoded where they arrived. Measured here so the number cannot grow
-// unnoticed.
-TEST_F(AllocationTest, IrecvAllocatesOnlyItsRequest) {
+// irecv's request and posted receive reuse memory the thread freed; the
+// envelope, header and in-band bytes are decoded where they arrived.
+TEST_F(AllocationTest, IrecvAllocatesNothing) {
   const auto [send, receive] =
       MostAllocations(int32_t{42}, [&](int32_t& object, int peer) {
         absl::StatusOr<RecvRequest<int32_t>> request =

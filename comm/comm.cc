@@ -3,6 +3,12 @@
 #include <vector>
 
 namespace pkl5 {
+namespace {
+
+// Send memory a thread keeps for its next blocking send.
+constexpr size_t kKeptSendBytes = size_t{64} << 10;
+
+}  // namespace
 
 std::shared_ptr<comm_internal::CommState> Comm::MakeState(
     std::shared_ptr<Transport> transport, MPI_Comm comm,
@@ -70,11 +76,22 @@ absl::Status Comm::SendFrame(
       comm_internal::FramePieces(frame), dest, tag, mode);
   // The thread keeps a small frame's memory for its next send, not a large
   // one's, and never views into the object just sent.
-  constexpr size_t kKeptBytes = size_t{64} << 10;
-  if (frame.inband.capacity() > kKeptBytes ||
-      frame.header.capacity() > kKeptBytes || !frame.buffers.empty()) {
+  if (frame.inband.capacity() > kKeptSendBytes ||
+      frame.header.capacity() > kKeptSendBytes || !frame.buffers.empty()) {
     frame = Frame();
   }
+  return sent;
+}
+
+absl::Status Comm::SendCompact(comm_internal::CommState& state,
+                               const CompactFrame& compact, std::string& bytes,
+                               int dest, int tag, SendMode mode) {
+  const ConstPiece pieces[] = {{compact.header.data(), compact.header.size()},
+                               {compact.inband.data(), compact.inband.size()}};
+  const absl::Status sent =
+      state.transport->SendContiguous(pieces, dest, tag, mode);
+  // As SendFrame does: the thread keeps small memory for its next send.
+  if (bytes.capacity() > kKeptSendBytes) bytes = std::string();
   return sent;
 }
 

@@ -43,6 +43,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -228,9 +229,25 @@ class Comm {
     // Blocking, so the frame is free again on return: each thread encodes
     // into one frame, and a small object's send allocates nothing.
     Frame& frame = comm_internal::ThreadFrame();
-    if (dest != MPI_PROC_NULL) EncodeInto(object, frame, state->options.encode);
+    if (dest != MPI_PROC_NULL && !state->progress.AnyBesides(nullptr)) {
+      // An object without out-of-band buffers is encoded behind room for
+      // the transport's envelope head and sent from there, copied once.
+      std::string& bytes = comm_internal::ThreadSendBytes();
+      const std::optional<CompactFrame> compact = EncodeCompact(
+          object, kSendHeadroomBytes, bytes, frame, state->options.encode);
+      if (compact.has_value()) {
+        return SendCompact(*state, *compact, bytes, dest, tag, mode);
+      }
+    } else if (dest != MPI_PROC_NULL) {
+      EncodeInto(object, frame, state->options.encode);
+    }
     return SendFrame(state, frame, dest, tag, mode);
   }
+  // Sends `compact`, which views `bytes` after kSendHeadroomBytes.
+  static absl::Status SendCompact(comm_internal::CommState& state,
+                                  const CompactFrame& compact,
+                                  std::string& bytes, int dest, int tag,
+                                  SendMode mode);
   // Sends `frame` and leaves it empty, or its memory reusable when small.
   static absl::Status SendFrame(
       const std::shared_ptr<comm_internal::CommState>& state, Frame& frame,

@@ -68,7 +68,7 @@ absl::Status Decoder::CheckUnusualArray(size_t element_size,
   return absl::OkStatus();
 }
 
-absl::Status Decoder::Finish() const {
+absl::Status Decoder::FinishOutOfLine() const {
   if (remaining() != 0) {
     return Corrupt(absl::StrCat(remaining(), " trailing bytes"));
   }

@@ -93,7 +93,13 @@ class Decoder {
   }
 
   // Returns kDataLoss unless every in-band byte and every buffer was used.
-  absl::Status Finish() const;
+  absl::Status Finish() const {
+    if (ABSL_PREDICT_TRUE(remaining() == 0 &&
+                          next_buffer_ == buffer_sizes_.size())) {
+      return absl::OkStatus();
+    }
+    return FinishOutOfLine();
+  }
 
   // Returns the landing zones, one per buffer, in order.
   std::vector<LandingZone> TakeLandingZones() && { return std::move(zones_); }
@@ -114,6 +120,8 @@ class Decoder {
   };
 
   size_t remaining() const { return inband_.size() - position_; }
+  // Finish's errors.
+  absl::Status FinishOutOfLine() const;
 
   // Returns kDataLoss naming `what` and the current position.
   absl::Status Corrupt(absl::string_view what) const;

@@ -28,21 +28,31 @@ class Encoder {
   // zero-fills everything written so far).
   explicit Encoder(uint64_t out_of_band_threshold,
                    size_t expected_inband_size = 0)
-      : Encoder(out_of_band_threshold, std::string(), {},
+      : Encoder(out_of_band_threshold, own_inband_, own_buffers_,
                 expected_inband_size) {}
-  // Writes into `storage` and `buffers` (their contents replaced), keeping
-  // their capacity: encoding into the memory of an earlier frame allocates
-  // nothing when it is large enough.
-  Encoder(uint64_t out_of_band_threshold, std::string storage,
-          std::vector<BufferView> buffers, size_t expected_inband_size)
+  // Writes into `storage` and `buffers`, borrowed while the encoder lives
+  // (their contents replaced, their capacity kept: encoding into the memory
+  // of an earlier frame allocates nothing when it is large enough). The
+  // in-band bytes start at `start`: what comes before is the caller's
+  // (EncodeCompact's headers). `storage` may hold room past the bytes
+  // written; TakeInband trims it.
+  Encoder(uint64_t out_of_band_threshold, std::string& storage,
+          std::vector<BufferView>& buffers, size_t expected_inband_size,
+          size_t start = 0)
       : out_of_band_threshold_(out_of_band_threshold),
-        inband_(std::move(storage)),
-        buffers_(std::move(buffers)) {
+        inband_(storage),
+        start_(start),
+        size_(start),
+        buffers_(buffers) {
     buffers_.clear();
     // `storage` holds the last object's bytes: an object of the same shape
     // fits without growing (or zero-filling) anything.
-    if (expected_inband_size > inband_.size()) Grow(expected_inband_size);
+    if (start + expected_inband_size > inband_.size()) {
+      Grow(expected_inband_size);
+    }
   }
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
 
   // Appends the bytes of a trivially copyable value, in host byte order.
   template <typename T>
@@ -87,9 +97,11 @@ class Encoder {
   };
 
   // The in-band bytes written so far.
-  size_t inband_size() const { return size_; }
+  size_t inband_size() const { return size_ - start_; }
+  // Trims the storage to exactly the in-band bytes and moves them out.
   std::string TakeInband() && {
     inband_.resize(size_);
+    inband_.erase(0, start_);
     return std::move(inband_);
   }
   std::vector<BufferView>& buffers() { return buffers_; }
@@ -116,12 +128,17 @@ class Encoder {
     inband_.swap(grown);
   }
 
+  // The storage of an encoder that borrows none (declared first: the
+  // references below may bind to them).
+  std::string own_inband_;
+  std::vector<BufferView> own_buffers_;
   const uint64_t out_of_band_threshold_;
   int in_band_only_depth_ = 0;
-  // inband_[0, size_) holds the bytes; the rest is room to grow.
-  std::string inband_;
-  size_t size_ = 0;
-  std::vector<BufferView> buffers_;
+  // inband_[start_, size_) holds the bytes; the rest is room to grow.
+  std::string& inband_;
+  size_t start_;
+  size_t size_;
+  std::vector<BufferView>& buffers_;
 };
 
 }  // namespace pkl5

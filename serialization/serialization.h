@@ -37,7 +37,9 @@
 
 #include <cstring>
 #include <new>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -80,6 +82,33 @@ const std::string& CompactHeaderOf() {
   return *header;
 }
 
+namespace serialization_internal {
+
+// The FlatBuffers header of a `T` with out-of-band `buffers`.
+template <typename T>
+std::string FullHeaderOf(uint64_t inband_size,
+                         const std::vector<BufferView>& buffers) {
+  FrameHeader header;
+  header.type_name = TypeName<T>();
+  header.type_hash = TypeHash<T>();
+  header.inband_size = inband_size;
+  header.buffer_sizes.reserve(buffers.size());
+  for (const BufferView& buffer : buffers) {
+    header.buffer_sizes.push_back(buffer.size);
+  }
+  return SerializeFrameHeader(header);
+}
+
+// Programs send the same types over and over: the last in-band size of a
+// T sizes the next buffer, so it rarely grows.
+template <typename T>
+size_t& LastInbandSize() {
+  static thread_local size_t size = 0;
+  return size;
+}
+
+}  // namespace serialization_internal
+
 // Encodes `value` into `frame`, reusing its memory: encoding the same
 // shapes into the same frame again allocates nothing. Arrays at or above
 // `options.out_of_band_threshold` bytes become views into `value`: the
@@ -87,16 +116,13 @@ const std::string& CompactHeaderOf() {
 template <typename T>
 void EncodeInto(const T& value, Frame& frame,
                 const EncodeOptions& options = {}) {
-  // Programs send the same types over and over: the last in-band size of a
-  // T sizes the next buffer, so it rarely grows.
-  static thread_local size_t last_inband_size = 0;
-  Encoder encoder(options.out_of_band_threshold, std::move(frame.inband),
-                  std::move(frame.buffers), last_inband_size);
+  size_t& last_inband_size = serialization_internal::LastInbandSize<T>();
+  Encoder encoder(options.out_of_band_threshold, frame.inband, frame.buffers,
+                  last_inband_size);
   Codec<T>::Encode(encoder, value);
   const uint64_t inband_size = encoder.inband_size();
   last_inband_size = inband_size;
-  frame.buffers = std::move(encoder.buffers());
-  frame.inband = std::move(encoder).TakeInband();
+  frame.inband.resize(inband_size);
   if (frame.buffers.empty()) {
     // The common case, every small object: a copy and one patched field.
     frame.header = CompactHeaderOf<T>();
@@ -104,15 +130,48 @@ void EncodeInto(const T& value, Frame& frame,
                 sizeof(inband_size));
     return;
   }
-  FrameHeader header;
-  header.type_name = TypeName<T>();
-  header.type_hash = TypeHash<T>();
-  header.inband_size = inband_size;
-  header.buffer_sizes.reserve(frame.buffers.size());
-  for (const BufferView& buffer : frame.buffers) {
-    header.buffer_sizes.push_back(buffer.size);
+  frame.header =
+      serialization_internal::FullHeaderOf<T>(inband_size, frame.buffers);
+}
+
+// A frame of no out-of-band buffers, its compact header and in-band bytes
+// back to back in memory (EncodeCompact).
+struct CompactFrame {
+  absl::string_view header;
+  absl::string_view inband;
+};
+
+// Encodes `value` into `storage` as a compact frame, after `headroom`
+// bytes left for the caller (a transport writes its own header there and
+// sends everything as one message, with no copy), reusing the storage's
+// memory. A value with out-of-band buffers cannot be compact: `frame` then
+// holds its encoding (as EncodeInto makes it) and the result is nullopt.
+// The views are valid until `storage` changes.
+template <typename T>
+std::optional<CompactFrame> EncodeCompact(const T& value, size_t headroom,
+                                          std::string& storage, Frame& frame,
+                                          const EncodeOptions& options = {}) {
+  size_t& last_inband_size = serialization_internal::LastInbandSize<T>();
+  const std::string& header = CompactHeaderOf<T>();
+  const size_t start = headroom + header.size();
+  Encoder encoder(options.out_of_band_threshold, storage, frame.buffers,
+                  last_inband_size, start);
+  Codec<T>::Encode(encoder, value);
+  const uint64_t inband_size = encoder.inband_size();
+  last_inband_size = inband_size;
+  if (!frame.buffers.empty()) {
+    frame.inband = std::move(encoder).TakeInband();
+    frame.header =
+        serialization_internal::FullHeaderOf<T>(inband_size, frame.buffers);
+    return std::nullopt;
   }
-  frame.header = SerializeFrameHeader(header);
+  char* const out = storage.data() + headroom;
+  std::memcpy(out, header.data(), header.size());
+  std::memcpy(out + kCompactHeaderInbandSizeOffset, &inband_size,
+              sizeof(inband_size));
+  return CompactFrame{absl::string_view(out, header.size()),
+                      absl::string_view(storage.data() + start,
+                                        static_cast<size_t>(inband_size))};
 }
 
 // Encodes `value` into a new frame (EncodeInto).
@@ -142,24 +201,31 @@ absl::Status CheckFrameType(const FrameHeader& header) {
 
 namespace serialization_internal {
 
-// Decodes `inband` into `out`, the buffers being `buffer_sizes` long, and
-// returns their landing zones. Memory running out is an error.
+// Decodes the in-band bytes `decoder` reads into `out`. Memory running
+// out is an error.
 template <typename T>
-absl::StatusOr<std::vector<LandingZone>> DecodeInband(
-    absl::string_view inband, absl::Span<const uint64_t> buffer_sizes,
-    absl::string_view type_name, T& out, const DecodeOptions& options) {
-  Decoder decoder(inband, buffer_sizes, options);
+absl::Status DecodeWith(Decoder& decoder, T& out) {
   try {
     PKL5_RETURN_IF_ERROR(Codec<T>::Decode(decoder, out));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("out of memory decoding a pkl5 frame of ", type_name));
+        absl::StrCat("out of memory decoding a pkl5 frame of ", TypeName<T>()));
   } catch (const std::length_error&) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "a container too long for this machine in a pkl5 frame of ",
-        type_name));
+        TypeName<T>()));
   }
-  PKL5_RETURN_IF_ERROR(decoder.Finish());
+  return decoder.Finish();
+}
+
+// Decodes `inband` into `out`, the buffers being `buffer_sizes` long, and
+// returns their landing zones.
+template <typename T>
+absl::StatusOr<std::vector<LandingZone>> DecodeInband(
+    absl::string_view inband, absl::Span<const uint64_t> buffer_sizes, T& out,
+    const DecodeOptions& options) {
+  Decoder decoder(inband, buffer_sizes, options);
+  PKL5_RETURN_IF_ERROR(DecodeWith(decoder, out));
   return std::move(decoder).TakeLandingZones();
 }
 
@@ -193,8 +259,8 @@ absl::StatusOr<std::vector<LandingZone>> BeginDecode(
         "pkl5 frame of ", header.type_name, " has ", inband.size(),
         " in-band bytes but its header says ", header.inband_size));
   }
-  return serialization_internal::DecodeInband(inband, header.buffer_sizes,
-                                              header.type_name, out, options);
+  return serialization_internal::DecodeInband(inband, header.buffer_sizes, out,
+                                              options);
 }
 
 // Decodes an object whose bytes are all at hand (a frame, a message that
@@ -223,9 +289,8 @@ absl::Status DecodeInto(absl::string_view header_bytes,
                        " claims more than ", options.max_object_bytes,
                        " bytes (DecodeOptions::max_object_bytes); rejected"));
     }
-    return serialization_internal::DecodeInband(inband, {}, TypeName<T>(), out,
-                                                options)
-        .status();
+    Decoder decoder(inband, {}, options);
+    return serialization_internal::DecodeWith(decoder, out);
   }
   PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
                         ParseFrameHeader(header_bytes, options));

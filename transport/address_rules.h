@@ -4,6 +4,8 @@
 #ifndef PKL5_TRANSPORT_ADDRESS_RULES_H_
 #define PKL5_TRANSPORT_ADDRESS_RULES_H_
 
+#include <mpi.h>
+
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 
@@ -30,7 +32,10 @@ struct AddressRules {
     return CheckSendOutOfLine(destination, tag);
   }
   absl::Status CheckReceive(int source, int tag) const {
-    if (ABSL_PREDICT_TRUE(InRange(source, tag))) return absl::OkStatus();
+    if (ABSL_PREDICT_TRUE(InRange(source == MPI_ANY_SOURCE ? 0 : source,
+                                  tag == MPI_ANY_TAG ? 0 : tag))) {
+      return absl::OkStatus();
+    }
     return CheckReceiveOutOfLine(source, tag);
   }
 

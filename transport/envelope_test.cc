@@ -1,6 +1,7 @@
 #include "pkl5/transport/internal/envelope.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -25,11 +26,40 @@ TEST(EnvelopeTest, SmallObjectsTravelWholeInTheEnvelope) {
   EXPECT_LE(envelope.size(), kEnvelopeBytes);
   absl::StatusOr<EnvelopeInfo> info = ParseEnvelope(envelope);
   ASSERT_THAT(info, IsOk());
-  EXPECT_EQ(info->channel_tag, 17);
+  // Nothing follows on the channel: the tag is not spent.
+  EXPECT_EQ(info->channel_tag, 0);
   EXPECT_THAT(info->PieceSizes(), ElementsAre(6, 0, 6, 3));
   EXPECT_EQ(info->inline_pieces, 4u);
   EXPECT_EQ(info->ChannelMessages(), 0u);
   EXPECT_EQ(info->inline_bytes, "headerinbandbuf");
+}
+
+// The head written in front of pieces already in memory (the blocking send
+// of a small object) makes exactly BuildEnvelope's bytes.
+TEST(EnvelopeTest, AWholeEnvelopeHeadInFrontOfThePiecesIsBuildEnvelope) {
+  for (const std::vector<std::string>& strings :
+       std::vector<std::vector<std::string>>{{"header", "inband"},
+                                             {"h", ""},
+                                             {"", ""},
+                                             {std::string(4000, 'x')}}) {
+    const std::vector<ConstPiece> pieces = Pieces(strings);
+    ASSERT_TRUE(FitsInEnvelope(pieces));
+    std::string envelope(WholeEnvelopeHeadBytes(pieces.size()), '?');
+    WriteWholeEnvelopeHead(pieces, envelope.data());
+    for (const std::string& piece : strings) envelope += piece;
+    EXPECT_EQ(envelope, BuildEnvelope(pieces, 7)) << strings.size();
+    EXPECT_THAT(ParseEnvelope(envelope), IsOk());
+  }
+}
+
+// No sender puts a channel tag on an envelope nothing follows.
+TEST(EnvelopeTest, AWholeEnvelopeWithAChannelTagIsRejected) {
+  std::string envelope = BuildEnvelope(Pieces({"header", "inband"}), 0);
+  const int32_t tag = 5;
+  std::memcpy(&envelope[8], &tag, sizeof(tag));
+  EXPECT_THAT(ParseEnvelope(envelope),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("channel tag 5 on an object")));
 }
 
 TEST(EnvelopeTest, PiecesThatDoNotFitGoToTheChannelInOrder) {

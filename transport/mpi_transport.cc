@@ -43,6 +43,12 @@ class MpiTransport : public Transport {
   bool is_inter() const override { return channel_->is_inter(); }
   absl::Status Send(absl::Span<const ConstPiece> pieces, int destination,
                     int tag, SendMode mode) override;
+  absl::Status SendContiguous(absl::Span<const ConstPiece> pieces,
+                              int destination, int tag,
+                              SendMode mode) override {
+    return transport_internal::SendContiguous(*channel_, pieces, destination,
+                                              tag, mode);
+  }
   absl::StatusOr<std::unique_ptr<PendingOperation>> StartSend(
       absl::Span<const ConstPiece> pieces, int destination, int tag,
       SendMode mode) override;

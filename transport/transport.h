@@ -148,6 +148,10 @@ struct ProbedEnvelope {
   int tag = 0;
 };
 
+// Writable bytes SendContiguous needs in front of its pieces: room for the
+// MPI transport's envelope prefix and the size table of two pieces.
+inline constexpr size_t kSendHeadroomBytes = 48;
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -163,6 +167,15 @@ class Transport {
   // The default posts them and waits; implementations may do better.
   virtual absl::Status Send(absl::Span<const ConstPiece> pieces,
                             int destination, int tag, SendMode mode);
+
+  // Send of `pieces` that lie back to back in memory, the first preceded by
+  // kSendHeadroomBytes the transport may overwrite: it may write its own
+  // header there and send everything as one message, copying nothing (the
+  // blocking send of a small object). By default Send.
+  virtual absl::Status SendContiguous(absl::Span<const ConstPiece> pieces,
+                                      int destination, int tag, SendMode mode) {
+    return Send(pieces, destination, tag, mode);
+  }
 
   // Posts the send of `pieces`, which must outlive the operation (but for
   // kBuffered, which copies them).

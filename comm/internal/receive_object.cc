@@ -121,7 +121,7 @@ absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
                    /*blocking=*/!progress.AnyBesides(nullptr)));
   if (rest == nullptr) return absl::OkStatus();
   return WaitAdvancing(
-      progress, nullptr, [&] { return rest->Test(); },
+      progress, nullptr, /*self_listed=*/false, [&] { return rest->Test(); },
       [&] { return rest->Wait(); });
 }
 
@@ -131,6 +131,17 @@ absl::Status OutOfMemory() {
       "DecodeOptions::max_object_bytes to reject such objects first)");
 }
 
+namespace {
+
+// `status` of a whole object from `source` with `tag` that was discarded.
+absl::Status Discarded(const absl::Status& status, int source, int tag) {
+  return absl::Status(status.code(),
+                      absl::StrCat(status.message(), " (object ",
+                                   From(source, tag), ", discarded)"));
+}
+
+}  // namespace
+
 absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
                          const DecodeOptions& options) {
   // As Start does for an object whose pieces follow, with every piece in
@@ -138,8 +149,22 @@ absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
   const size_t pieces = object.piece_count();
   PKL5_RETURN_IF_ERROR(CheckPiecesAndSize(pieces, object.bytes.size(),
                                           object.source, object.tag, options));
+  auto text = [](const BufferView& view) {
+    return absl::string_view(static_cast<const char*>(view.data), view.size);
+  };
   // The pieces, checked to add up to the bytes (the MPI transport's
   // envelope parser checked it already; another transport may not have).
+  if (pieces == kFixedPieces && object.piece_size(0) <= object.bytes.size()) {
+    // Every small object: a header and in-band bytes.
+    const size_t header_size = static_cast<size_t>(object.piece_size(0));
+    if (object.piece_size(1) == object.bytes.size() - header_size) {
+      absl::Status status =
+          target.DecodeWhole(object.bytes.substr(0, header_size),
+                             object.bytes.substr(header_size), {}, options);
+      if (status.ok()) return status;
+      return Discarded(status, object.source, object.tag);
+    }
+  }
   absl::InlinedVector<BufferView, 4> views;
   size_t offset = 0;
   for (size_t i = 0; i < pieces; ++i) {
@@ -154,17 +179,11 @@ absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
                      ": ", pieces, " piece sizes that do not add up to its ",
                      object.bytes.size(), " bytes; discarded"));
   }
-  auto text = [](const BufferView& view) {
-    return absl::string_view(static_cast<const char*>(view.data), view.size);
-  };
   absl::Status status = target.DecodeWhole(
       text(views[0]), text(views[1]),
       absl::MakeConstSpan(views).subspan(kFixedPieces), options);
   if (status.ok()) return status;
-  return absl::Status(
-      status.code(),
-      absl::StrCat(status.message(), " (object ",
-                   From(object.source, object.tag), ", discarded)"));
+  return Discarded(status, object.source, object.tag);
 }
 
 Status StatusOf(const WholeObject& object) {

@@ -19,8 +19,7 @@ void ReceiveProgress::Remove(Progressable* receive) {
   count_.store(waiting_.size());
 }
 
-bool ReceiveProgress::AnyBesides(const Progressable* self) const {
-  if (count_.load() == 0) return false;  // the common case, without a lock
+bool ReceiveProgress::AnyBesidesLocked(const Progressable* self) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return std::any_of(waiting_.begin(), waiting_.end(),
                      [self](const Progressable* p) { return p != self; });
@@ -37,9 +36,10 @@ void ReceiveProgress::Advance(const Progressable* self) {
 }
 
 absl::Status WaitAdvancing(ReceiveProgress& progress, const Progressable* self,
-                           const std::function<absl::StatusOr<bool>()>& test,
-                           const std::function<absl::Status()>& wait) {
-  while (progress.AnyBesides(self)) {
+                           bool self_listed,
+                           absl::FunctionRef<absl::StatusOr<bool>()> test,
+                           absl::FunctionRef<absl::Status()> wait) {
+  while (progress.AnyBesides(self, self_listed)) {
     PKL5_ASSIGN_OR_RETURN(const bool done, test());
     if (done) return absl::OkStatus();
     progress.Advance(self);

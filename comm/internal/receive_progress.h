@@ -12,10 +12,10 @@
 #define PKL5_COMM_INTERNAL_RECEIVE_PROGRESS_H_
 
 #include <atomic>
-#include <functional>
 #include <mutex>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -36,11 +36,20 @@ class ReceiveProgress {
   // Idempotent.
   void Remove(Progressable* receive);
   // Whether any receive other than `self` (may be nullptr) waits.
-  bool AnyBesides(const Progressable* self) const;
+  // `self_listed` says that `self` is in the list and stays there while
+  // this runs (its owner holds it: TryAdvance leaves it listed).
+  bool AnyBesides(const Progressable* self, bool self_listed = false) const {
+    const size_t waiting = count_.load();
+    // The common cases, without a lock: none, or only `self`.
+    if (waiting == 0 || (waiting == 1 && self_listed)) return false;
+    return AnyBesidesLocked(self);
+  }
   // Advances every waiting receive but `self`.
   void Advance(const Progressable* self);
 
  private:
+  bool AnyBesidesLocked(const Progressable* self) const;
+
   mutable std::mutex mutex_;
   std::vector<Progressable*> waiting_;  // guarded by mutex_
   std::atomic<size_t> count_{0};
@@ -48,9 +57,11 @@ class ReceiveProgress {
 
 // Blocks until `test` reports completion. While other receives wait for
 // progress it polls `test` and advances them; otherwise it calls `wait`.
+// `self_listed` as for AnyBesides.
 absl::Status WaitAdvancing(ReceiveProgress& progress, const Progressable* self,
-                           const std::function<absl::StatusOr<bool>()>& test,
-                           const std::function<absl::Status()>& wait);
+                           bool self_listed,
+                           absl::FunctionRef<absl::StatusOr<bool>()> test,
+                           absl::FunctionRef<absl::Status()> wait);
 
 }  // namespace pkl5::comm_internal
 

@@ -21,6 +21,11 @@ Frame& ThreadFrame() {
   return frame;
 }
 
+std::string& ThreadSendBytes() {
+  thread_local std::string bytes;
+  return bytes;
+}
+
 absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(
     std::shared_ptr<CommState> comm, std::shared_ptr<const void> owner,
     Frame frame, int destination, int tag, SendMode mode) {
@@ -67,12 +72,14 @@ absl::Status SendState::Wait() {
   if (done_) return error_;
   PendingOperation& operation = *operation_;
   return Finish(WaitAdvancing(
-      comm_->progress, nullptr, [&] { return operation.Test(); },
-      [&] { return operation.Wait(); }));
+      comm_->progress, nullptr, /*self_listed=*/false,
+      [&] { return operation.Test(); }, [&] { return operation.Wait(); }));
 }
 
 void ObjectReceiveState::Await(std::unique_ptr<PendingReceive> posted) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  // No lock: no other thread sees this state before Add publishes it (under
+  // the progress list's mutex, which orders these writes before any
+  // TryAdvance).
   posted_ = std::move(posted);
   in_progress_ = true;
   comm_->progress.Add(this);
@@ -171,8 +178,9 @@ absl::Status ObjectReceiveState::Wait() {
   if (done_) return error_;
   if (posted_ != nullptr) {
     PendingReceive& posted = *posted_;
+    // Holding the mutex keeps this listed while it waits (TryAdvance).
     absl::Status arrived = WaitAdvancing(
-        comm_->progress, this, [&] { return posted.Test(); },
+        comm_->progress, this, in_progress_, [&] { return posted.Test(); },
         [&] { return posted.Wait(); });
     if (!arrived.ok()) {
       posted_.reset();
@@ -186,7 +194,7 @@ absl::Status ObjectReceiveState::Wait() {
   }
   PendingOperation& rest = *rest_;
   absl::Status landed = WaitAdvancing(
-      comm_->progress, this, [&] { return rest.Test(); },
+      comm_->progress, this, in_progress_, [&] { return rest.Test(); },
       [&] { return rest.Wait(); });
   if (!landed.ok()) return Fail(landed);
   rest_.reset();

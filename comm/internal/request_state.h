@@ -11,6 +11,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "pkl5/base/recycled.h"
 #include "pkl5/comm/internal/comm_state.h"
 #include "pkl5/comm/internal/receive_object.h"
 #include "pkl5/comm/internal/receive_progress.h"
@@ -80,7 +81,9 @@ class SendState final : public RequestState {
 // The receive of one object; the derived ReceiveState<T> holds the object.
 // Thread-safe: besides its owner, blocking pkl5 calls of other threads may
 // advance it (receive_progress.h).
-class ObjectReceiveState : public RequestState, public Progressable {
+class ObjectReceiveState : public RequestState,
+                           public Progressable,
+                           public base_internal::Recycled {
  public:
   absl::StatusOr<bool> Test() override;
   absl::Status Wait() override;
@@ -159,6 +162,9 @@ FramePieceList FramePieces(const Frame& frame);
 // The frame blocking sends of the calling thread encode into (one for every
 // type: its memory serves the next send, whatever it sends).
 Frame& ThreadFrame();
+// The bytes blocking sends of the calling thread encode compact frames
+// into (EncodeCompact), kSendHeadroomBytes in front.
+std::string& ThreadSendBytes();
 
 }  // namespace pkl5::comm_internal
 

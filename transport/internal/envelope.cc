@@ -34,14 +34,46 @@ bool FitsInEnvelope(absl::Span<const ConstPiece> pieces,
   return true;
 }
 
-EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
-                             int32_t channel_tag, std::string& envelope,
-                             size_t envelope_bytes) {
+namespace {
+
+// Writes the prefix and, when inline, the size table of `pieces` at `out`;
+// returns where the inline pieces start.
+char* WriteHead(const Prefix& prefix, absl::Span<const ConstPiece> pieces,
+                char* out) {
+  std::memcpy(out, &prefix, sizeof(prefix));
+  out += sizeof(prefix);
+  if (prefix.flags & kSizeTableInline) {
+    for (const ConstPiece& piece : pieces) {
+      const uint64_t size = piece.size;
+      std::memcpy(out, &size, sizeof(size));
+      out += sizeof(size);
+    }
+  }
+  return out;
+}
+
+Prefix PrefixOf(absl::Span<const ConstPiece> pieces, int32_t channel_tag) {
   Prefix prefix{};
   prefix.magic = kEnvelopeMagic;
   prefix.version = kEnvelopeVersion;
   prefix.channel_tag = channel_tag;
   prefix.piece_count = static_cast<uint32_t>(pieces.size());
+  return prefix;
+}
+
+}  // namespace
+
+void WriteWholeEnvelopeHead(absl::Span<const ConstPiece> pieces, char* out) {
+  Prefix prefix = PrefixOf(pieces, 0);
+  prefix.flags = kSizeTableInline;
+  prefix.inline_pieces = prefix.piece_count;
+  WriteHead(prefix, pieces, out);
+}
+
+EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
+                             int32_t channel_tag, std::string& envelope,
+                             size_t envelope_bytes) {
+  Prefix prefix = PrefixOf(pieces, channel_tag);
   size_t room = envelope_bytes - sizeof(Prefix);
   const size_t table_bytes = pieces.size() * sizeof(uint64_t);
   if (table_bytes <= room) {
@@ -55,18 +87,14 @@ EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
     room -= pieces[prefix.inline_pieces].size;
     ++prefix.inline_pieces;
   }
+  // No channel message follows a whole envelope: it needs no channel tag.
+  if (prefix.inline_pieces == prefix.piece_count &&
+      (prefix.flags & kSizeTableInline)) {
+    prefix.channel_tag = 0;
+  }
   // Sized once and written in place: this runs for every object sent.
   envelope.resize(envelope_bytes - room);
-  char* out = envelope.data();
-  std::memcpy(out, &prefix, sizeof(prefix));
-  out += sizeof(prefix);
-  if (prefix.flags & kSizeTableInline) {
-    for (const ConstPiece& piece : pieces) {
-      const uint64_t size = piece.size;
-      std::memcpy(out, &size, sizeof(size));
-      out += sizeof(size);
-    }
-  }
+  char* out = WriteHead(prefix, pieces, envelope.data());
   for (uint32_t i = 0; i < prefix.inline_pieces; ++i) {
     if (pieces[i].size > 0) std::memcpy(out, pieces[i].data, pieces[i].size);
     out += pieces[i].size;
@@ -167,6 +195,11 @@ absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes,
     return absl::DataLossError(
         absl::StrCat("corrupt pkl5 envelope: ", rest.size(),
                      " bytes after a prefix that announces none"));
+  }
+  if (info.whole() && info.channel_tag != 0) {
+    return absl::DataLossError(
+        absl::StrCat("corrupt pkl5 envelope: channel tag ", info.channel_tag,
+                     " on an object that has no channel messages"));
   }
   info.inline_bytes = rest;
   return info;

@@ -94,6 +94,18 @@ EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
                              int32_t channel_tag, std::string& envelope,
                              size_t envelope_bytes = kEnvelopeBytes);
 
+// The bytes an envelope holding all of `pieces` puts before them (prefix
+// and size table): kEnvelopePrefixBytes + 8 per piece.
+constexpr size_t WholeEnvelopeHeadBytes(size_t pieces) {
+  return kEnvelopePrefixBytes + pieces * sizeof(uint64_t);
+}
+
+// Writes at `out` the head (WholeEnvelopeHeadBytes) of an envelope holding
+// all of `pieces`, which FitsInEnvelope: the head followed by the pieces'
+// bytes is what BuildEnvelope makes of them. Whole envelopes carry channel
+// tag 0, no channel message following them.
+void WriteWholeEnvelopeHead(absl::Span<const ConstPiece> pieces, char* out);
+
 // The same, returning only the envelope.
 std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
                           int32_t channel_tag,

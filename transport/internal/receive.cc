@@ -66,6 +66,17 @@ Sink& TheSink() {
   return *sink;
 }
 
+// How a blocking receive takes an envelope. A receive posted with the
+// buffer + sink datatype costs 1.01-1.02x a plain MPI_Recv on Open MPI
+// 4.1.4 and a matched probe 1.11-1.15x; on MPICH 4.0 the sink datatype
+// costs 1.22-1.32x and the matched probe 1.09-1.13x (bench/receive_floor.c,
+// 8 and 100 bytes; docs/benchmarks.md). Each MPI takes its cheaper way.
+#if defined(MPICH)
+constexpr bool kBlockingReceiveIsPosted = false;
+#else
+constexpr bool kBlockingReceiveIsPosted = true;
+#endif
+
 // Bytes after a posted receive's envelope buffer that MPI must never write:
 // checked when the receive completes, so an MPI that overruns the buffer
 // anyway is an error, not silent heap damage.
@@ -113,17 +124,42 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> NewPostedBuffer(
 }
 
 // Buffers of completed receives, kept by the thread that finished them for
-// its next receives: making the datatype cost more than the rest of a
-// small posted receive (0.17-0.23 us, bench/transport_bench).
+// its next receives (making the datatype cost more than the rest of a
+// small posted receive: 0.17-0.23 us, bench/transport_bench), and the one
+// its blocking receives use.
 constexpr size_t kKeptPostedBuffers = 8;
-thread_local std::vector<std::unique_ptr<PostedBuffer>> kept_posted_buffers;
+struct ThreadBuffers {
+  std::vector<std::unique_ptr<PostedBuffer>> kept;
+  std::unique_ptr<PostedBuffer> blocking;
+};
+thread_local ThreadBuffers thread_buffers;
+
+// The thread that finalizes MPI frees its kept datatypes first (MPICH
+// reports datatypes alive at MPI_Finalize as leaks); another thread's go
+// when it exits.
+void FreeThreadBuffersAtFinalize() {
+  static std::once_flag freed_at_finalize;
+  std::call_once(freed_at_finalize, [] {
+    base_internal::CallAtFinalize([] {
+      thread_buffers.kept.clear();
+      thread_buffers.blocking = nullptr;
+    });
+  });
+}
+
+// Arms the canary, which only an overrun changes.
+void ArmCanary(PostedBuffer& buffer) {
+  std::memset(buffer.bytes.data() + buffer.envelope_bytes, kCanary,
+              kCanaryBytes);
+}
 
 absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
     size_t envelope_bytes) {
+  std::vector<std::unique_ptr<PostedBuffer>>& kept = thread_buffers.kept;
   std::unique_ptr<PostedBuffer> buffer;
-  while (buffer == nullptr && !kept_posted_buffers.empty()) {
-    buffer = std::move(kept_posted_buffers.back());
-    kept_posted_buffers.pop_back();
+  while (buffer == nullptr && !kept.empty()) {
+    buffer = std::move(kept.back());
+    kept.pop_back();
     if (buffer->envelope_bytes != envelope_bytes) buffer = nullptr;
   }
   if (buffer == nullptr) {
@@ -132,21 +168,27 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
   // Zero where a message that MPI calls cancelled is looked for
   // (BufferWritten), and arm the canary.
   std::memset(buffer->bytes.data(), 0, kEnvelopePrefixBytes);
-  std::memset(buffer->bytes.data() + envelope_bytes, kCanary, kCanaryBytes);
+  ArmCanary(*buffer);
   return buffer;
 }
 
 void KeepPostedBuffer(std::unique_ptr<PostedBuffer> buffer) {
-  // The thread that finalizes MPI frees its kept datatypes first (MPICH
-  // reports datatypes alive at MPI_Finalize as leaks); another thread's go
-  // when it exits.
-  static std::once_flag freed_at_finalize;
-  std::call_once(freed_at_finalize, [] {
-    base_internal::CallAtFinalize([] { kept_posted_buffers.clear(); });
-  });
-  if (kept_posted_buffers.size() < kKeptPostedBuffers) {
-    kept_posted_buffers.push_back(std::move(buffer));
+  FreeThreadBuffersAtFinalize();
+  if (thread_buffers.kept.size() < kKeptPostedBuffers) {
+    thread_buffers.kept.push_back(std::move(buffer));
   }
+}
+
+// The buffer of the calling thread's blocking receives: an object that
+// arrived whole is a view of it until the thread's next receive.
+absl::StatusOr<PostedBuffer*> BlockingBuffer(size_t envelope_bytes) {
+  std::unique_ptr<PostedBuffer>& buffer = thread_buffers.blocking;
+  if (buffer == nullptr || buffer->envelope_bytes != envelope_bytes) {
+    FreeThreadBuffersAtFinalize();
+    PKL5_ASSIGN_OR_RETURN(buffer, NewPostedBuffer(envelope_bytes));
+    ArmCanary(*buffer);
+  }
+  return buffer.get();
 }
 
 // A message of `bytes` that cannot be an envelope, received whole.
@@ -156,6 +198,47 @@ absl::Status ForeignMessage(MPI_Count bytes, int source, int tag) {
       tag,
       ", larger than any pkl5 envelope (a raw MPI message on a tag pkl5 "
       "receives on?); discarded"));
+}
+
+// What a receive into `buffer` (posted or blocking) that ended with `code`
+// and `status` received: the envelope's length, or why it is not one.
+// Sets `overrun` when MPI wrote past the buffer (then not to be used again).
+absl::StatusOr<size_t> PostedArrival(const PostedBuffer& buffer, int code,
+                                     const MPI_Status& status,
+                                     absl::string_view call, bool& overrun) {
+  const size_t envelope_bytes = buffer.envelope_bytes;
+  if (!CanaryIntact(buffer.bytes, envelope_bytes)) {
+    overrun = true;
+    return absl::InternalError(
+        absl::StrCat("MPI wrote past pkl5's ", envelope_bytes,
+                     "-byte envelope buffer receiving from rank ",
+                     status.MPI_SOURCE, " with tag ", status.MPI_TAG,
+                     " (an MPI bug; the process memory may be damaged)"));
+  }
+  if (code == MPI_SUCCESS) {
+    // MPI_Get_count is cheaper than MPI_Get_elements_x (about 30 of 110
+    // instructions on Open MPI); only a count past INT_MAX needs the latter.
+    int count = 0;
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count"));
+    if (count >= 0 && static_cast<size_t>(count) <= envelope_bytes) {
+      return static_cast<size_t>(count);
+    }
+    MPI_Count bytes = 0;
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Get_elements_x(&status, MPI_BYTE, &bytes), "MPI_Get_elements_x"));
+    return ForeignMessage(bytes, status.MPI_SOURCE, status.MPI_TAG);
+  }
+  int error_class = MPI_ERR_OTHER;
+  MPI_Error_class(status.MPI_ERROR != MPI_SUCCESS ? status.MPI_ERROR : code,
+                  &error_class);
+  if (error_class == MPI_ERR_TRUNCATE) {
+    return absl::DataLossError(absl::StrCat(
+        "not a pkl5 message: more than ", envelope_bytes + kSinkBytes,
+        " bytes from rank ", status.MPI_SOURCE, " with tag ", status.MPI_TAG,
+        " (a raw MPI message on a tag pkl5 receives on?); discarded"));
+  }
+  return base_internal::MpiCallStatus(code, call);
 }
 
 // Receives the matched message `message` into `envelope` when it can be
@@ -237,8 +320,24 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
     arrival.object = std::make_unique<IncomingMessage>(IncomingMessage::Null());
     return absl::OkStatus();
   }
-  MPI_Message message = MPI_MESSAGE_NULL;
   MPI_Status status;
+  status.MPI_SOURCE = source;
+  status.MPI_TAG = tag;
+  status.MPI_ERROR = MPI_SUCCESS;
+  if constexpr (kBlockingReceiveIsPosted) {
+    PKL5_ASSIGN_OR_RETURN(PostedBuffer* const buffer,
+                          BlockingBuffer(channel.options().envelope_bytes));
+    const int code = MPI_Recv(MPI_BOTTOM, 1, buffer->type, source, tag,
+                              channel.comm(), &status);
+    bool overrun = false;
+    absl::StatusOr<size_t> bytes =
+        PostedArrival(*buffer, code, status, "MPI_Recv", overrun);
+    if (overrun) thread_buffers.blocking = nullptr;
+    PKL5_RETURN_IF_ERROR(bytes.status());
+    return ArrivalOf(channel, absl::string_view(buffer->bytes.data(), *bytes),
+                     status.MPI_SOURCE, status.MPI_TAG, arrival);
+  }
+  MPI_Message message = MPI_MESSAGE_NULL;
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Mprobe(source, tag, channel.comm(), &message, &status),
       "MPI_Mprobe"));
@@ -320,38 +419,12 @@ EnvelopeReceive::~EnvelopeReceive() {
 
 absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
   done_ = true;
-  const size_t envelope_bytes = channel_->options().envelope_bytes;
-  if (!CanaryIntact(buffer_->bytes, envelope_bytes)) {
-    overrun_ = true;
-    error_ = absl::InternalError(
-        absl::StrCat("MPI wrote past pkl5's ", envelope_bytes,
-                     "-byte envelope buffer receiving from rank ",
-                     status_.MPI_SOURCE, " with tag ", status_.MPI_TAG,
-                     " (an MPI bug; the process memory may be damaged)"));
-    return absl::OkStatus();
-  }
-  if (code == MPI_SUCCESS) {
-    MPI_Count bytes = 0;
-    error_ = base_internal::MpiCallStatus(
-        MPI_Get_elements_x(&status_, MPI_BYTE, &bytes), "MPI_Get_elements_x");
-    if (error_.ok() &&
-        (bytes < 0 || static_cast<size_t>(bytes) > envelope_bytes)) {
-      error_ = ForeignMessage(bytes, status_.MPI_SOURCE, status_.MPI_TAG);
-    }
-    if (error_.ok()) received_bytes_ = static_cast<size_t>(bytes);
+  absl::StatusOr<size_t> bytes =
+      PostedArrival(*buffer_, code, status_, call, overrun_);
+  if (bytes.ok()) {
+    received_bytes_ = *bytes;
   } else {
-    int error_class = MPI_ERR_OTHER;
-    MPI_Error_class(status_.MPI_ERROR != MPI_SUCCESS ? status_.MPI_ERROR : code,
-                    &error_class);
-    if (error_class == MPI_ERR_TRUNCATE) {
-      error_ = absl::DataLossError(absl::StrCat(
-          "not a pkl5 message: more than ", envelope_bytes + kSinkBytes,
-          " bytes from rank ", status_.MPI_SOURCE, " with tag ",
-          status_.MPI_TAG,
-          " (a raw MPI message on a tag pkl5 receives on?); discarded"));
-    } else {
-      error_ = base_internal::MpiCallStatus(code, call);
-    }
+    error_ = bytes.status();
   }
   return absl::OkStatus();
 }

@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "pkl5/base/recycled.h"
 #include "pkl5/transport/internal/channel.h"
 #include "pkl5/transport/internal/incoming_message.h"
 
@@ -61,7 +62,8 @@ struct PostedBuffer {
 
 // The posted receive of one object's envelope; the MPI transport's
 // PendingReceive.
-class EnvelopeReceive final : public PendingReceive {
+class EnvelopeReceive final : public PendingReceive,
+                              public base_internal::Recycled {
  public:
   static absl::StatusOr<std::unique_ptr<EnvelopeReceive>> Start(
       Channel& channel, int source, int tag);

@@ -209,8 +209,7 @@ absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
       FitsInEnvelope(pieces, channel.options().envelope_bytes)) {
     PKL5_RETURN_IF_ERROR(channel.addresses().CheckSend(destination, tag));
     thread_local std::string envelope;
-    BuildEnvelope(pieces, channel.NextChannelTag(destination), envelope,
-                  channel.options().envelope_bytes);
+    BuildEnvelope(pieces, 0, envelope, channel.options().envelope_bytes);
     return base_internal::MpiCallStatus(
         (mode == SendMode::kSynchronous ? MPI_Ssend : MPI_Send)(
             envelope.data(), static_cast<int>(envelope.size()), MPI_BYTE,
@@ -223,6 +222,36 @@ absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
       SendOperation::Start(channel, pieces, destination, tag, mode,
                            channel.options().part_window));
   return operation->Wait();
+}
+
+absl::Status SendContiguous(Channel& channel,
+                            absl::Span<const ConstPiece> pieces,
+                            int destination, int tag, SendMode mode) {
+  const size_t head_bytes = WholeEnvelopeHeadBytes(pieces.size());
+  if (mode == SendMode::kBuffered || destination == MPI_PROC_NULL ||
+      pieces.empty() || pieces.front().data == nullptr ||
+      head_bytes > kSendHeadroomBytes ||
+      !FitsInEnvelope(pieces, channel.options().envelope_bytes)) {
+    return Send(channel, pieces, destination, tag, mode);
+  }
+  const char* end = static_cast<const char*>(pieces.front().data);
+  for (const ConstPiece& piece : pieces) {
+    if (piece.data != end && piece.size > 0) {
+      return Send(channel, pieces, destination, tag, mode);
+    }
+    end += piece.size;
+  }
+  PKL5_RETURN_IF_ERROR(channel.addresses().CheckSend(destination, tag));
+  // The head goes right before the first piece, in the headroom the caller
+  // gave for it (the pieces themselves are only read).
+  char* const envelope =
+      static_cast<char*>(const_cast<void*>(pieces.front().data)) - head_bytes;
+  WriteWholeEnvelopeHead(pieces, envelope);
+  return base_internal::MpiCallStatus(
+      (mode == SendMode::kSynchronous ? MPI_Ssend : MPI_Send)(
+          envelope, static_cast<int>(end - envelope), MPI_BYTE, destination,
+          tag, channel.comm()),
+      "pkl5 send of the envelope");
 }
 
 }  // namespace pkl5::transport_internal

@@ -109,6 +109,14 @@ class SendOperation {
 absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
                   int destination, int tag, SendMode mode);
 
+// Transport::SendContiguous: an object that fits its envelope is sent as
+// one message from the caller's memory, the envelope's head written into
+// the headroom before it; anything else (or pieces that are not back to
+// back) goes through Send.
+absl::Status SendContiguous(Channel& channel,
+                            absl::Span<const ConstPiece> pieces,
+                            int destination, int tag, SendMode mode);
+
 }  // namespace pkl5::transport_internal
 
 #endif  // PKL5_TRANSPORT_INTERNAL_SEND_OPERATION_H_
