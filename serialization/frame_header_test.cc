@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -173,6 +174,46 @@ TEST(CompactHeaderTest, ReencodingIntoAFrameKeepsItsMemory) {
   absl::StatusOr<std::string> decoded = Decode<std::string>(frame);
   ASSERT_THAT(decoded, IsOk());
   EXPECT_EQ(*decoded, std::string(30, 'b'));
+}
+
+// EncodeCompact makes EncodeInto's header and in-band bytes, back to back
+// after the headroom (left as it was), in memory it reuses; a value with
+// buffers comes out as EncodeInto's frame instead.
+TEST(CompactHeaderTest, EncodeCompactLeavesTheHeadroomAndMatchesEncode) {
+  constexpr size_t kHeadroom = 48;
+  std::string storage(kHeadroom, 'h');
+  Frame frame;
+  const std::string value(40, 'a');
+  std::optional<CompactFrame> compact =
+      EncodeCompact(value, kHeadroom, storage, frame);
+  ASSERT_TRUE(compact.has_value());
+  const Frame expected = Encode(value);
+  EXPECT_EQ(compact->header, expected.header);
+  EXPECT_EQ(compact->inband, expected.inband);
+  EXPECT_EQ(compact->header.data(), storage.data() + kHeadroom);
+  EXPECT_EQ(compact->inband.data(),
+            compact->header.data() + compact->header.size());
+  EXPECT_EQ(storage.substr(0, kHeadroom), std::string(kHeadroom, 'h'));
+  const char* memory = storage.data();
+  compact = EncodeCompact(std::string(30, 'b'), kHeadroom, storage, frame);
+  ASSERT_TRUE(compact.has_value());
+  EXPECT_EQ(storage.data(), memory);
+  std::string decoded;
+  ASSERT_THAT(DecodeInto(compact->header, compact->inband, {}, decoded),
+              IsOk());
+  EXPECT_EQ(decoded, std::string(30, 'b'));
+
+  EncodeOptions out_of_band;
+  out_of_band.out_of_band_threshold = 8;
+  const std::vector<double> large(4, 1.5);
+  EXPECT_FALSE(
+      EncodeCompact(large, kHeadroom, storage, frame, out_of_band).has_value());
+  const Frame full = Encode(large, out_of_band);
+  EXPECT_EQ(frame.header, full.header);
+  EXPECT_EQ(frame.inband, full.inband);
+  ASSERT_EQ(frame.buffers.size(), 1u);
+  EXPECT_EQ(frame.buffers[0].data, large.data());
+  EXPECT_THAT(Decode<std::vector<double>>(frame), IsOkAndHolds(large));
 }
 
 // A compact header of another type, or of the right type with wrong sizes,
