@@ -38,7 +38,9 @@ Frame ForgedFrame(const std::string& inband,
 
 template <typename... Words>
 std::string Bytes(Words... words) {
-  Encoder encoder(kMax);
+  std::string bytes;
+  std::vector<BufferView> buffers;
+  Encoder encoder(kMax, bytes, buffers, 0);
   (encoder.WriteScalar(words), ...);
   return std::move(encoder).TakeInband();
 }

@@ -24,18 +24,13 @@ namespace pkl5 {
 
 class Encoder {
  public:
-  // `expected_inband_size` sizes the first buffer (growth copies and
-  // zero-fills everything written so far).
-  explicit Encoder(uint64_t out_of_band_threshold,
-                   size_t expected_inband_size = 0)
-      : Encoder(out_of_band_threshold, own_inband_, own_buffers_,
-                expected_inband_size) {}
   // Writes into `storage` and `buffers`, borrowed while the encoder lives
   // (their contents replaced, their capacity kept: encoding into the memory
   // of an earlier frame allocates nothing when it is large enough). The
   // in-band bytes start at `start`: what comes before is the caller's
   // (EncodeCompact's headers). `storage` may hold room past the bytes
-  // written; TakeInband trims it.
+  // written; TakeInband trims it. `expected_inband_size` sizes it first
+  // (growth copies and zero-fills everything written so far).
   Encoder(uint64_t out_of_band_threshold, std::string& storage,
           std::vector<BufferView>& buffers, size_t expected_inband_size,
           size_t start = 0)
@@ -128,10 +123,6 @@ class Encoder {
     inband_.swap(grown);
   }
 
-  // The storage of an encoder that borrows none (declared first: the
-  // references below may bind to them).
-  std::string own_inband_;
-  std::vector<BufferView> own_buffers_;
   const uint64_t out_of_band_threshold_;
   int in_band_only_depth_ = 0;
   // inband_[start_, size_) holds the bytes; the rest is room to grow.

@@ -55,17 +55,20 @@ ORDER = ["int", "string", "struct10", "vector<double>(8)", "pair<int,string>",
 cases = [case for case in ORDER if case + " send" in counts]
 get = lambda key: counts.get(key, 0)
 print("| object | send | recv | irecv + wait | raw MPI send | raw MPI recv "
-      "| raw Mprobe + Mrecv | pkl5 / raw: send + recv | send + irecv "
+      "| raw recv, sink type | raw Mprobe + Mrecv | pkl5 / raw: send + recv "
+      "| send + irecv | floor: send + recv with sink type "
       "| floor: send + Mprobe |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for case in cases:
     send, recv = get(case + " send"), get(case + " recv")
     irecv = get(case + " irecv recv")
     raw_send, raw_recv = get("raw " + case + " send"), get("raw " + case + " recv")
     mprobe = get("raw mprobe " + case + " recv")
+    sink = get("raw sink " + case + " recv")
     raw = raw_send + raw_recv
     print(f"| {case} | {send} | {recv} | {irecv} | {raw_send} | {raw_recv} "
-          f"| {mprobe} | {(send + recv) / raw:.2f}x | {(send + irecv) / raw:.2f}x "
+          f"| {sink} | {mprobe} | {(send + recv) / raw:.2f}x "
+          f"| {(send + irecv) / raw:.2f}x | {(raw_send + sink) / raw:.2f}x "
           f"| {(raw_send + mprobe) / raw:.2f}x |")
 print(f"\nInstructions per call (callgrind, mean of {CALLS} calls), "
       "Open MPI, shared memory, -c opt.")

@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/status_macros.h"
@@ -22,8 +24,10 @@ constexpr size_t kFixedPieces = 2;
 
 // What every receive checks first, whether the object's pieces follow or
 // it arrived whole: enough pieces for a frame, and a size under the cap.
-absl::Status CheckPiecesAndSize(size_t pieces, uint64_t bytes, int source,
-                                int tag, const DecodeOptions& options) {
+// CheckPiecesAndSize's errors, out of line.
+ABSL_ATTRIBUTE_NOINLINE absl::Status PiecesOrSizeError(
+    size_t pieces, uint64_t bytes, int source, int tag,
+    const DecodeOptions& options) {
   if (pieces < kFixedPieces) {
     return absl::DataLossError(absl::StrCat(
         "not a pkl5 object: a message of ", pieces, " parts ",
@@ -37,6 +41,15 @@ absl::Status CheckPiecesAndSize(size_t pieces, uint64_t bytes, int source,
                      options.max_object_bytes, "); discarded"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckPiecesAndSize(size_t pieces, uint64_t bytes, int source,
+                                int tag, const DecodeOptions& options) {
+  if (ABSL_PREDICT_TRUE(pieces >= kFixedPieces &&
+                        bytes <= options.max_object_bytes)) {
+    return absl::OkStatus();
+  }
+  return PiecesOrSizeError(pieces, bytes, source, tag, options);
 }
 
 // With `blocking`, receives the buffers before returning (nullptr).

@@ -109,8 +109,12 @@ absl::Status ObjectReceiveState::Begin() {
 }
 
 bool ObjectReceiveState::HoldsObject() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return done_ && error_.ok() && !cancelled_;
+  return holds_object_.load(std::memory_order_relaxed);
+}
+
+void ObjectReceiveState::NoteCompletion() {
+  holds_object_.store(done_ && error_.ok() && !cancelled_,
+                      std::memory_order_relaxed);
 }
 
 void ObjectReceiveState::LeaveProgressIfArrived() {
@@ -134,6 +138,7 @@ absl::StatusOr<bool> ObjectReceiveState::Test() {
   std::lock_guard<std::mutex> lock(mutex_);
   absl::StatusOr<bool> done = TestLocked();
   LeaveProgressIfArrived();
+  NoteCompletion();
   return done;
 }
 
@@ -175,6 +180,12 @@ absl::StatusOr<bool> ObjectReceiveState::TestLocked() {
 
 absl::Status ObjectReceiveState::Wait() {
   std::lock_guard<std::mutex> lock(mutex_);
+  absl::Status status = WaitLocked();
+  NoteCompletion();
+  return status;
+}
+
+absl::Status ObjectReceiveState::WaitLocked() {
   if (done_) return error_;
   if (posted_ != nullptr) {
     PendingReceive& posted = *posted_;
@@ -211,6 +222,7 @@ absl::StatusOr<bool> ObjectReceiveState::Cancel() {
   LeaveProgressIfArrived();
   done_ = true;
   cancelled_ = true;
+  NoteCompletion();
   status_ = Status();
   status_.cancelled = true;
   return true;

@@ -4,6 +4,7 @@
 #ifndef PKL5_COMM_INTERNAL_REQUEST_STATE_H_
 #define PKL5_COMM_INTERNAL_REQUEST_STATE_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -110,6 +111,10 @@ class ObjectReceiveState : public RequestState,
   absl::Status Begin();
   absl::Status Fail(absl::Status status);
   absl::StatusOr<bool> TestLocked();
+  absl::Status WaitLocked();
+  // Records for HoldsObject, which the owner asks after Test or Wait
+  // without taking the mutex again.
+  void NoteCompletion();
   // Leaves the communicator's progress list once the envelope was seen.
   void LeaveProgressIfArrived();
 
@@ -122,6 +127,7 @@ class ObjectReceiveState : public RequestState,
   bool done_ = false;
   bool cancelled_ = false;
   absl::Status error_;
+  std::atomic<bool> holds_object_{false};
 };
 
 template <typename T>

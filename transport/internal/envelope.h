@@ -40,6 +40,19 @@ inline constexpr uint32_t kEnvelopeMagic = 0x354c4b50;  // "PKL5"
 inline constexpr uint16_t kEnvelopeVersion = 1;
 inline constexpr size_t kEnvelopePrefixBytes = 32;
 
+// The prefix, as it lies in the envelope.
+inline constexpr uint16_t kSizeTableInline = 1;
+struct EnvelopePrefix {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t flags;
+  int32_t channel_tag;
+  uint32_t piece_count;
+  uint32_t inline_pieces;
+  uint32_t reserved[3];
+};
+static_assert(sizeof(EnvelopePrefix) == kEnvelopePrefixBytes);
+
 // What an envelope says about its object.
 struct EnvelopeInfo {
   int32_t channel_tag = 0;
@@ -103,8 +116,24 @@ constexpr size_t WholeEnvelopeHeadBytes(size_t pieces) {
 // Writes at `out` the head (WholeEnvelopeHeadBytes) of an envelope holding
 // all of `pieces`, which FitsInEnvelope: the head followed by the pieces'
 // bytes is what BuildEnvelope makes of them. Whole envelopes carry channel
-// tag 0, no channel message following them.
-void WriteWholeEnvelopeHead(absl::Span<const ConstPiece> pieces, char* out);
+// tag 0, no channel message following them. Inline: every small object's
+// blocking send writes one.
+inline void WriteWholeEnvelopeHead(absl::Span<const ConstPiece> pieces,
+                                   char* out) {
+  EnvelopePrefix prefix{};
+  prefix.magic = kEnvelopeMagic;
+  prefix.version = kEnvelopeVersion;
+  prefix.flags = kSizeTableInline;
+  prefix.piece_count = static_cast<uint32_t>(pieces.size());
+  prefix.inline_pieces = prefix.piece_count;
+  std::memcpy(out, &prefix, sizeof(prefix));
+  out += sizeof(prefix);
+  for (const ConstPiece& piece : pieces) {
+    const uint64_t size = piece.size;
+    std::memcpy(out, &size, sizeof(size));
+    out += sizeof(size);
+  }
+}
 
 // The same, returning only the envelope.
 std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
