@@ -15,6 +15,7 @@ std::shared_ptr<comm_internal::CommState> Comm::MakeState(
     const CommOptions& options, comm_internal::ThreadPolicy threads) {
   auto state = std::make_shared<comm_internal::CommState>();
   state->threads = threads;
+  state->progress.SetConcurrent(threads.concurrent());
   state->transport = std::move(transport);
   state->comm = comm;
   state->options = options;

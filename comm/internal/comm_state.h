@@ -40,11 +40,14 @@ class StateHandle {
  public:
   StateHandle() = default;
   explicit StateHandle(std::shared_ptr<CommState> state)
-      : state_(std::move(state)) {}
+      : concurrent_(state == nullptr || state->threads.concurrent()),
+        state_(std::move(state)) {}
   // Moving a handle that another thread is using is the caller's race, as
   // for any object; so the move needs no lock.
-  StateHandle(StateHandle&& other) noexcept : state_(std::move(other.state_)) {}
+  StateHandle(StateHandle&& other) noexcept
+      : concurrent_(other.concurrent_), state_(std::move(other.state_)) {}
   StateHandle& operator=(StateHandle&& other) noexcept {
+    concurrent_ = other.concurrent_;
     state_ = std::move(other.state_);
     return *this;
   }
@@ -64,13 +67,19 @@ class StateHandle {
   }
 
  private:
+  // Only when another thread's free() may run during a call
+  // (ThreadPolicy::concurrent).
   void Lock() const {
+    if (!concurrent_) return;
     while (locked_.exchange(true, std::memory_order_acquire)) {
       std::this_thread::yield();
     }
   }
-  void Unlock() const { locked_.store(false, std::memory_order_release); }
+  void Unlock() const {
+    if (concurrent_) locked_.store(false, std::memory_order_release);
+  }
 
+  bool concurrent_ = true;
   mutable std::atomic<bool> locked_{false};
   std::shared_ptr<CommState> state_;
 };

@@ -7,32 +7,32 @@
 namespace pkl5::comm_internal {
 
 void ReceiveProgress::Add(Progressable* receive) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  LockIfConcurrent lock(mutex_, concurrent_);
   waiting_.push_back(receive);
-  count_.store(waiting_.size());
+  count_.store(waiting_.size(), std::memory_order_release);
 }
 
 void ReceiveProgress::Remove(Progressable* receive) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  LockIfConcurrent lock(mutex_, concurrent_);
   waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), receive),
                  waiting_.end());
-  count_.store(waiting_.size());
+  count_.store(waiting_.size(), std::memory_order_release);
 }
 
 bool ReceiveProgress::AnyBesidesLocked(const Progressable* self) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  LockIfConcurrent lock(mutex_, concurrent_);
   return std::any_of(waiting_.begin(), waiting_.end(),
                      [self](const Progressable* p) { return p != self; });
 }
 
 void ReceiveProgress::Advance(const Progressable* self) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  LockIfConcurrent lock(mutex_, concurrent_);
   waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
                                 [self](Progressable* p) {
                                   return p != self && !p->TryAdvance();
                                 }),
                  waiting_.end());
-  count_.store(waiting_.size());
+  count_.store(waiting_.size(), std::memory_order_release);
 }
 
 absl::Status WaitAdvancing(ReceiveProgress& progress, const Progressable* self,

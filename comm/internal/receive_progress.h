@@ -21,6 +21,25 @@
 
 namespace pkl5::comm_internal {
 
+// Holds `mutex` for its lifetime when `lock` is true: the lock of state
+// that only a communicator whose calls may run concurrently shares between
+// threads (ThreadPolicy::concurrent).
+class LockIfConcurrent {
+ public:
+  LockIfConcurrent(std::mutex& mutex, bool lock)
+      : mutex_(lock ? &mutex : nullptr) {
+    if (mutex_ != nullptr) mutex_->lock();
+  }
+  ~LockIfConcurrent() {
+    if (mutex_ != nullptr) mutex_->unlock();
+  }
+  LockIfConcurrent(const LockIfConcurrent&) = delete;
+  LockIfConcurrent& operator=(const LockIfConcurrent&) = delete;
+
+ private:
+  std::mutex* mutex_;
+};
+
 class Progressable {
  public:
   virtual ~Progressable() = default;
@@ -32,6 +51,9 @@ class Progressable {
 
 class ReceiveProgress {
  public:
+  // Whether receives are added, removed and advanced from threads running
+  // at once (ThreadPolicy::concurrent); by default they may be.
+  void SetConcurrent(bool concurrent) { concurrent_ = concurrent; }
   void Add(Progressable* receive);
   // Idempotent.
   void Remove(Progressable* receive);
@@ -39,7 +61,7 @@ class ReceiveProgress {
   // `self_listed` says that `self` is in the list and stays there while
   // this runs (its owner holds it: TryAdvance leaves it listed).
   bool AnyBesides(const Progressable* self, bool self_listed = false) const {
-    const size_t waiting = count_.load();
+    const size_t waiting = count_.load(std::memory_order_acquire);
     // The common cases, without a lock: none, or only `self`.
     if (waiting == 0 || (waiting == 1 && self_listed)) return false;
     return AnyBesidesLocked(self);
@@ -50,6 +72,7 @@ class ReceiveProgress {
  private:
   bool AnyBesidesLocked(const Progressable* self) const;
 
+  bool concurrent_ = true;
   mutable std::mutex mutex_;
   std::vector<Progressable*> waiting_;  // guarded by mutex_
   std::atomic<size_t> count_{0};

@@ -115,6 +115,13 @@ bool ObjectReceiveState::HoldsObject() const {
 void ObjectReceiveState::NoteCompletion() {
   holds_object_.store(done_ && error_.ok() && !cancelled_,
                       std::memory_order_relaxed);
+  settled_.store(done_ && !in_progress_ && NothingInFlight(),
+                 std::memory_order_release);
+}
+
+bool ObjectReceiveState::NothingInFlight() const {
+  return posted_ == nullptr && rest_ == nullptr &&
+         (object_ == nullptr || object_->complete());
 }
 
 void ObjectReceiveState::LeaveProgressIfArrived() {
@@ -125,8 +132,8 @@ void ObjectReceiveState::LeaveProgressIfArrived() {
 }
 
 bool ObjectReceiveState::TryAdvance() {
-  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return true;  // its owner is at it
+  std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+  if (concurrent_ && !lock.try_lock()) return true;  // its owner is at it
   // A failure is kept in error_ for the owner to see.
   (void)TestLocked();
   // The caller holds the progress list and removes it when false.
@@ -135,7 +142,7 @@ bool ObjectReceiveState::TryAdvance() {
 }
 
 absl::StatusOr<bool> ObjectReceiveState::Test() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  LockIfConcurrent lock(mutex_, concurrent_);
   absl::StatusOr<bool> done = TestLocked();
   LeaveProgressIfArrived();
   NoteCompletion();
@@ -179,7 +186,7 @@ absl::StatusOr<bool> ObjectReceiveState::TestLocked() {
 }
 
 absl::Status ObjectReceiveState::Wait() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  LockIfConcurrent lock(mutex_, concurrent_);
   absl::Status status = WaitLocked();
   NoteCompletion();
   return status;
@@ -214,7 +221,7 @@ absl::Status ObjectReceiveState::WaitLocked() {
 }
 
 absl::StatusOr<bool> ObjectReceiveState::Cancel() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  LockIfConcurrent lock(mutex_, concurrent_);
   if (done_ || posted_ == nullptr) return false;
   PKL5_ASSIGN_OR_RETURN(const bool cancelled, posted_->Cancel());
   if (!cancelled) return false;
@@ -229,9 +236,12 @@ absl::StatusOr<bool> ObjectReceiveState::Cancel() {
 }
 
 void ObjectReceiveState::Abandon() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (posted_ == nullptr && rest_ == nullptr &&
-      (object_ == nullptr || object_->complete())) {
+  // Completed and out of the progress list (whose mutex the removal took,
+  // so no other thread's TryAdvance is still at it): nothing to settle and
+  // nobody else to wait for.
+  if (settled_.load(std::memory_order_acquire)) return;
+  LockIfConcurrent lock(mutex_, concurrent_);
+  if (NothingInFlight()) {
     LeaveProgressIfArrived();
     return;  // nothing in flight: no MPI call to make or to avoid
   }

@@ -93,7 +93,8 @@ class ObjectReceiveState : public RequestState,
   bool TryAdvance() override;
 
  protected:
-  explicit ObjectReceiveState(std::shared_ptr<CommState> comm) {
+  explicit ObjectReceiveState(std::shared_ptr<CommState> comm)
+      : concurrent_(comm->threads.concurrent()) {
     comm_ = std::move(comm);
   }
   // Waits for an envelope from a posted receive (irecv), advanced by
@@ -113,12 +114,15 @@ class ObjectReceiveState : public RequestState,
   absl::StatusOr<bool> TestLocked();
   absl::Status WaitLocked();
   // Records for HoldsObject, which the owner asks after Test or Wait
-  // without taking the mutex again.
+  // without taking the mutex again, and for Abandon.
   void NoteCompletion();
+  bool NothingInFlight() const;
   // Leaves the communicator's progress list once the envelope was seen.
   void LeaveProgressIfArrived();
 
-  // Guards everything below (and status_).
+  // Whether other threads may use it while its owner does: then mutex_
+  // guards everything below (and status_).
+  const bool concurrent_;
   mutable std::mutex mutex_;
   bool in_progress_ = false;
   std::unique_ptr<PendingReceive> posted_;
@@ -128,6 +132,9 @@ class ObjectReceiveState : public RequestState,
   bool cancelled_ = false;
   absl::Status error_;
   std::atomic<bool> holds_object_{false};
+  // Done, nothing in flight, out of the progress list: Abandon needs no
+  // lock.
+  std::atomic<bool> settled_{false};
 };
 
 template <typename T>

@@ -37,6 +37,7 @@ absl::StatusOr<ThreadPolicy> ThreadPolicy::FromMpi(const char* creator) {
   }
   ThreadPolicy policy;
   MPI_Query_thread(&policy.provided_);
+  policy.concurrent_ = policy.provided_ >= MPI_THREAD_MULTIPLE;
   if (policy.provided_ >= MPI_THREAD_SERIALIZED) return policy;
   int is_main = 0;
   MPI_Is_thread_main(&is_main);

@@ -34,10 +34,18 @@ class ThreadPolicy {
     return WrongThread();
   }
 
+  // Whether calls may run at the same time on several threads
+  // (MPI_THREAD_MULTIPLE, or a transport that is not MPI). Only then does
+  // pkl5 lock the state its calls share: below it calls come one at a time
+  // (MPI's rule; the caller's promise under MPI_THREAD_SERIALIZED), and
+  // each lock is an atomic read-modify-write every small object pays.
+  bool concurrent() const { return concurrent_; }
+
  private:
   absl::Status WrongThread() const;
 
   bool main_thread_only_ = false;
+  bool concurrent_ = true;
   std::thread::id main_thread_;
   int provided_ = 0;
 };
