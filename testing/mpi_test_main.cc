@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -80,12 +81,29 @@ class RankFailureReporter : public ::testing::EmptyTestEventListener {
   bool forwarding_ = false;
 };
 
+// The thread level to ask for: MPI_THREAD_MULTIPLE, or MPI_THREAD_FUNNELED
+// with --pkl5_thread_level=funneled (removed from the arguments), under
+// which pkl5 takes no locks (ThreadPolicy::concurrent).
+int RequestedThreadLevel(int& argc, char** argv) {
+  int level = MPI_THREAD_MULTIPLE;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--pkl5_thread_level=funneled") == 0) {
+      level = MPI_THREAD_FUNNELED;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  return level;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int provided = MPI_THREAD_SINGLE;
-  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided) !=
-      MPI_SUCCESS) {
+  const int requested = RequestedThreadLevel(argc, argv);
+  if (MPI_Init_thread(&argc, &argv, requested, &provided) != MPI_SUCCESS) {
     std::fprintf(stderr, "MPI_Init_thread failed\n");
     return 2;
   }
@@ -93,11 +111,11 @@ int main(int argc, char** argv) {
   int size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (provided < MPI_THREAD_MULTIPLE && rank == 0) {
+  if (provided < requested && rank == 0) {
     std::fprintf(stderr,
-                 "warning: MPI provides thread level %d, not "
-                 "MPI_THREAD_MULTIPLE; multi-threaded tests may fail\n",
-                 provided);
+                 "warning: MPI provides thread level %d, not the %d asked "
+                 "for; multi-threaded tests may fail\n",
+                 provided, requested);
   }
 
   if (rank != 0) {
