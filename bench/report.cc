@@ -154,7 +154,7 @@ std::string Objects(const Results& results, Targets& targets) {
       "`vector<string>` (100k x 14 characters). Raw MPI sends one message "
       "of the object's bytes (the pair and the variant: of as many bytes "
       "from a buffer); the composite objects have no raw equivalent. pkl5: "
-      "blocking `recv` (matched probe); pkl5 irecv: `irecv(...).wait()` "
+      "blocking `recv`; pkl5 irecv: `irecv(...).wait()` "
       "(posted receive). Boost.MPI cannot send a std::variant (Boost 1.74). "
       "mpi4py pkl5 sends the Python equivalents (int, 10-tuple, str, list "
       "of 8 floats, (int, str), float, dict of NumPy arrays, list of str). "

@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
   if (rank == 0) {
     std::printf("one-way time, median; receive into reused storage\n\n");
     std::printf(
-        "pkl5 probe: matched probe of the envelope (recv, mprobe); pkl5 "
+        "pkl5 probe: matched probe of the envelope (mprobe; recv on MPICH); "
+        "pkl5 "
         "posted: MPI_Irecv of the envelope (irecv)\n\n");
     std::printf("| %10s | %10s | %10s | %11s | %10s | %10s | %6s | %6s |\n",
                 "bytes", "raw us", "probe us", "posted us", "raw GB/s",
