@@ -124,8 +124,9 @@ class Comm {
                      SendMode::kSynchronous);
   }
 
-  // Receives the next object from `source` with `tag` as a `T` (matched
-  // probe first, so no other thread's receive can interleave).
+  // Receives the next object from `source` with `tag` as a `T` (its
+  // envelope in one MPI receive, its parts on the private channel, so no
+  // other thread's receive can interleave).
   template <typename T>
   absl::StatusOr<T> recv(int source = MPI_ANY_SOURCE, int tag = MPI_ANY_TAG,
                          Status* status = nullptr) {
