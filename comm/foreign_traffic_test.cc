@@ -105,6 +105,10 @@ TEST(ForeignTrafficTest, RandomRawMessagesAreRejectedAndPkl5ObjectsArrive) {
   EXPECT_THAT(Request::waitall(sent), IsOk());
 }
 
+// Raw messages past one envelope, up to one the sink takes many windows of.
+constexpr size_t kRawMessageBytes[] = {4097, 8192, 65536, size_t{1} << 20,
+                                       size_t{64} << 20};
+
 // A posted irecv matches whatever arrives first on its tag: a raw message
 // of any size up to 16 GiB is received whole and rejected (Open MPI 4.1.4
 // corrupted the heap truncating 8 KiB into the envelope buffer, and never
@@ -115,8 +119,7 @@ TEST(ForeignTrafficTest, RawMessagesOfAnySizeOnAPostedIrecvAreRejected) {
   const int size = comm->size();
   const int next = (comm->rank() + 1) % size;
   const int previous = (comm->rank() - 1 + size) % size;
-  for (const size_t bytes : {size_t{4097}, size_t{8192}, size_t{65536},
-                             size_t{1} << 20, size_t{64} << 20}) {
+  for (const size_t bytes : kRawMessageBytes) {
     absl::StatusOr<RecvRequest<std::string>> foreign_receive =
         comm->irecv<std::string>(previous, kTag);
     absl::StatusOr<RecvRequest<std::string>> object_receive =
@@ -152,8 +155,7 @@ TEST(ForeignTrafficTest, RawMessagesOfAnySizeOnABlockingRecvAreRejected) {
   const int size = comm->size();
   const int next = (comm->rank() + 1) % size;
   const int previous = (comm->rank() - 1 + size) % size;
-  for (const size_t bytes : {size_t{4097}, size_t{8192}, size_t{65536},
-                             size_t{1} << 20, size_t{64} << 20}) {
+  for (const size_t bytes : kRawMessageBytes) {
     std::vector<char> raw_bytes(bytes, 'r');
     MPI_Request raw = MPI_REQUEST_NULL;
     ASSERT_EQ(MPI_Isend(raw_bytes.data(), static_cast<int>(bytes), MPI_BYTE,

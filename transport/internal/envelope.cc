@@ -18,40 +18,10 @@ bool FitsInEnvelope(absl::Span<const ConstPiece> pieces,
   return true;
 }
 
-namespace {
-
-// Writes the prefix and, when inline, the size table of `pieces` at `out`;
-// returns where the inline pieces start.
-char* WriteHead(const EnvelopePrefix& prefix,
-                absl::Span<const ConstPiece> pieces, char* out) {
-  std::memcpy(out, &prefix, sizeof(prefix));
-  out += sizeof(prefix);
-  if (prefix.flags & kSizeTableInline) {
-    for (const ConstPiece& piece : pieces) {
-      const uint64_t size = piece.size;
-      std::memcpy(out, &size, sizeof(size));
-      out += sizeof(size);
-    }
-  }
-  return out;
-}
-
-EnvelopePrefix PrefixOf(absl::Span<const ConstPiece> pieces,
-                        int32_t channel_tag) {
-  EnvelopePrefix prefix{};
-  prefix.magic = kEnvelopeMagic;
-  prefix.version = kEnvelopeVersion;
-  prefix.channel_tag = channel_tag;
-  prefix.piece_count = static_cast<uint32_t>(pieces.size());
-  return prefix;
-}
-
-}  // namespace
-
 EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
                              int32_t channel_tag, std::string& envelope,
                              size_t envelope_bytes) {
-  EnvelopePrefix prefix = PrefixOf(pieces, channel_tag);
+  EnvelopePrefix prefix = EnvelopePrefixOf(pieces, channel_tag);
   size_t room = envelope_bytes - sizeof(EnvelopePrefix);
   const size_t table_bytes = pieces.size() * sizeof(uint64_t);
   if (table_bytes <= room) {
@@ -72,7 +42,7 @@ EnvelopeLayout BuildEnvelope(absl::Span<const ConstPiece> pieces,
   }
   // Sized once and written in place: this runs for every object sent.
   envelope.resize(envelope_bytes - room);
-  char* out = WriteHead(prefix, pieces, envelope.data());
+  char* out = WriteEnvelopeHead(prefix, pieces, envelope.data());
   for (uint32_t i = 0; i < prefix.inline_pieces; ++i) {
     if (pieces[i].size > 0) std::memcpy(out, pieces[i].data, pieces[i].size);
     out += pieces[i].size;

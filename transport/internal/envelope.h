@@ -53,6 +53,34 @@ struct EnvelopePrefix {
 };
 static_assert(sizeof(EnvelopePrefix) == kEnvelopePrefixBytes);
 
+// The prefix of an envelope of `pieces` under `channel_tag`, its flags and
+// inline piece count still to be set.
+inline EnvelopePrefix EnvelopePrefixOf(absl::Span<const ConstPiece> pieces,
+                                       int32_t channel_tag) {
+  EnvelopePrefix prefix{};
+  prefix.magic = kEnvelopeMagic;
+  prefix.version = kEnvelopeVersion;
+  prefix.channel_tag = channel_tag;
+  prefix.piece_count = static_cast<uint32_t>(pieces.size());
+  return prefix;
+}
+
+// Writes `prefix` at `out` and, when it says the table is inline, the size
+// of each of `pieces`; returns where the inline pieces start.
+inline char* WriteEnvelopeHead(const EnvelopePrefix& prefix,
+                               absl::Span<const ConstPiece> pieces, char* out) {
+  std::memcpy(out, &prefix, sizeof(prefix));
+  out += sizeof(prefix);
+  if (prefix.flags & kSizeTableInline) {
+    for (const ConstPiece& piece : pieces) {
+      const uint64_t size = piece.size;
+      std::memcpy(out, &size, sizeof(size));
+      out += sizeof(size);
+    }
+  }
+  return out;
+}
+
 // What an envelope says about its object.
 struct EnvelopeInfo {
   int32_t channel_tag = 0;
@@ -120,19 +148,10 @@ constexpr size_t WholeEnvelopeHeadBytes(size_t pieces) {
 // blocking send writes one.
 inline void WriteWholeEnvelopeHead(absl::Span<const ConstPiece> pieces,
                                    char* out) {
-  EnvelopePrefix prefix{};
-  prefix.magic = kEnvelopeMagic;
-  prefix.version = kEnvelopeVersion;
+  EnvelopePrefix prefix = EnvelopePrefixOf(pieces, 0);
   prefix.flags = kSizeTableInline;
-  prefix.piece_count = static_cast<uint32_t>(pieces.size());
   prefix.inline_pieces = prefix.piece_count;
-  std::memcpy(out, &prefix, sizeof(prefix));
-  out += sizeof(prefix);
-  for (const ConstPiece& piece : pieces) {
-    const uint64_t size = piece.size;
-    std::memcpy(out, &size, sizeof(size));
-    out += sizeof(size);
-  }
+  WriteEnvelopeHead(prefix, pieces, out);
 }
 
 // The same, returning only the envelope.

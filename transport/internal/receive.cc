@@ -109,7 +109,10 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> NewPostedBuffer(
   PKL5_RETURN_IF_ERROR(sink.status);
   auto buffer = std::make_unique<PostedBuffer>();
   buffer->envelope_bytes = envelope_bytes;
+  // The canary is armed once: only an overrun changes it, and a buffer
+  // MPI overran is never used again.
   buffer->bytes.assign(envelope_bytes + kCanaryBytes, '\0');
+  std::memset(buffer->bytes.data() + envelope_bytes, kCanary, kCanaryBytes);
   MPI_Aint addresses[2];
   MPI_Get_address(buffer->bytes.data(), &addresses[0]);
   MPI_Get_address(sink.memory->data(), &addresses[1]);
@@ -147,12 +150,6 @@ void FreeThreadBuffersAtFinalize() {
   });
 }
 
-// Arms the canary, which only an overrun changes.
-void ArmCanary(PostedBuffer& buffer) {
-  std::memset(buffer.bytes.data() + buffer.envelope_bytes, kCanary,
-              kCanaryBytes);
-}
-
 absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
     size_t envelope_bytes) {
   std::vector<std::unique_ptr<PostedBuffer>>& kept = thread_buffers.kept;
@@ -166,9 +163,8 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
     PKL5_ASSIGN_OR_RETURN(buffer, NewPostedBuffer(envelope_bytes));
   }
   // Zero where a message that MPI calls cancelled is looked for
-  // (BufferWritten), and arm the canary.
+  // (BufferWritten).
   std::memset(buffer->bytes.data(), 0, kEnvelopePrefixBytes);
-  ArmCanary(*buffer);
   return buffer;
 }
 
@@ -186,7 +182,6 @@ absl::StatusOr<PostedBuffer*> BlockingBuffer(size_t envelope_bytes) {
   if (buffer == nullptr || buffer->envelope_bytes != envelope_bytes) {
     FreeThreadBuffersAtFinalize();
     PKL5_ASSIGN_OR_RETURN(buffer, NewPostedBuffer(envelope_bytes));
-    ArmCanary(*buffer);
   }
   return buffer.get();
 }
