@@ -17,6 +17,17 @@ constexpr size_t kEnvelopeRoom = kBlockBytes - sizeof(BlockPrefix);
 
 }  // namespace
 
+absl::Status CheckObjectSize(absl::Span<const ConstPiece> pieces,
+                             const DecodeOptions& decode) {
+  uint64_t total = 0;
+  for (const ConstPiece& piece : pieces) total += piece.size;
+  if (total <= decode.max_object_bytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("pkl5 collective: an object of ", total,
+                   " bytes is over DecodeOptions::max_object_bytes (",
+                   decode.max_object_bytes, ")"));
+}
+
 std::vector<ConstPiece> WriteObjectBlock(absl::Span<const ConstPiece> pieces,
                                          char* block,
                                          std::vector<uint64_t>& table) {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "pkl5/serialization/options.h"
 #include "pkl5/transport/internal/envelope.h"
 
 namespace pkl5::collectives_internal {
@@ -35,6 +36,12 @@ inline constexpr size_t kBlockBytes = 256;
 std::vector<ConstPiece> WriteObjectBlock(absl::Span<const ConstPiece> pieces,
                                          char* block,
                                          std::vector<uint64_t>& table);
+
+// The check every sender makes before anything travels: receivers would
+// reject an object over `decode.max_object_bytes`, so the sender sends
+// this kResourceExhausted to all of them instead.
+absl::Status CheckObjectSize(absl::Span<const ConstPiece> pieces,
+                             const DecodeOptions& decode);
 
 // Writes a block that carries `error` (not OK) instead of an object.
 void WriteErrorBlock(const absl::Status& error, char* block);

@@ -19,8 +19,43 @@ absl::StatusOr<CollectiveContext*> CollectiveContext::Of(MPI_Comm comm) {
                 new CollectiveContext(dup, base_internal::TagUpperBound(dup))));
 }
 
+absl::StatusOr<CollectiveContext::Groups> CollectiveContext::GroupComms() {
+  int inter = 0;
+  MPI_Comm_test_inter(comm_, &inter);
+  if (!inter) return Groups{comm_, comm_};
+  if (groups_.both != MPI_COMM_NULL) return groups_;
+  MPI_Comm both = MPI_COMM_NULL;
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Intercomm_merge(comm_, /*high=*/0, &both),
+      "MPI_Intercomm_merge (pkl5 reduction)"));
+  MPI_Comm_set_errhandler(both, MPI_ERRORS_RETURN);
+  // With one `high` everywhere MPI puts one group first; either way a
+  // group's ranks are consecutive, so the merged rank less the local rank
+  // tells the groups apart.
+  int merged_rank = 0;
+  int local_rank = 0;
+  MPI_Comm_rank(both, &merged_rank);
+  MPI_Comm_rank(comm_, &local_rank);
+  MPI_Comm local = MPI_COMM_NULL;
+  const int split = MPI_Comm_split(both, merged_rank == local_rank ? 0 : 1,
+                                   local_rank, &local);
+  if (split != MPI_SUCCESS) {
+    MPI_Comm_free(&both);
+    return base_internal::MpiCallStatus(split,
+                                        "MPI_Comm_split (pkl5 reduction)");
+  }
+  MPI_Comm_set_errhandler(local, MPI_ERRORS_RETURN);
+  groups_ = Groups{local, both};
+  return groups_;
+}
+
 CollectiveContext::~CollectiveContext() {
-  if (!base_internal::MpiFinalized()) MPI_Comm_free(&comm_);
+  if (base_internal::MpiFinalized()) return;
+  if (groups_.both != MPI_COMM_NULL) {
+    MPI_Comm_free(&groups_.local);
+    MPI_Comm_free(&groups_.both);
+  }
+  MPI_Comm_free(&comm_);
 }
 
 int CollectiveContext::NextTag() {

@@ -24,6 +24,19 @@ class CollectiveContext {
   // the same order (MPI requires it), so every rank gets the same tag.
   int NextTag();
 
+  // The intracommunicators a reduction on an intercommunicator needs:
+  // `local` over this rank's own group (in its rank order), to reduce it
+  // to one value and to broadcast a result within it; `both` over both
+  // groups, where every rank checks that all called alike. On an
+  // intracommunicator both are comm(). Made by the first reduction
+  // (MPI_Intercomm_merge and MPI_Comm_split, so collective over both
+  // groups, as a reduction on an intercommunicator is) and kept.
+  struct Groups {
+    MPI_Comm local = MPI_COMM_NULL;
+    MPI_Comm both = MPI_COMM_NULL;
+  };
+  absl::StatusOr<Groups> GroupComms();
+
   ~CollectiveContext();
 
  private:
@@ -31,6 +44,8 @@ class CollectiveContext {
       : comm_(comm), tag_bound_(tag_bound) {}
 
   MPI_Comm comm_;
+  // Made by GroupComms on an intercommunicator, else MPI_COMM_NULL.
+  Groups groups_;
   const int tag_bound_;
   int next_tag_ = 0;
 };

@@ -87,19 +87,6 @@ absl::StatusOr<Roles> RolesOf(const Comm& comm, int root, int peers) {
   return roles;
 }
 
-// The check every sender makes before anything travels: receivers will
-// reject an object over the cap, so the sender reports it to all of them.
-absl::Status CheckSize(absl::Span<const ConstPiece> pieces,
-                       const DecodeOptions& decode) {
-  uint64_t total = 0;
-  for (const ConstPiece& piece : pieces) total += piece.size;
-  if (total <= decode.max_object_bytes) return absl::OkStatus();
-  return absl::ResourceExhaustedError(
-      absl::StrCat("pkl5 collective: an object of ", total,
-                   " bytes is over DecodeOptions::max_object_bytes (",
-                   decode.max_object_bytes, ")"));
-}
-
 // Writes the block of `pieces` (or of `error`) and returns the parts that
 // follow it.
 std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
@@ -180,7 +167,7 @@ absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
   absl::Status error;
   if (roles.root_side) {
     const std::vector<ConstPiece> pieces = encode();
-    error = CheckSize(pieces, group.decode);
+    error = CheckObjectSize(pieces, group.decode);
     parts = Block(pieces, error, block.data(), table);
   }
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
@@ -208,7 +195,7 @@ absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
   absl::Status error;
   if (sends) {
     const std::vector<ConstPiece> pieces = encode();
-    error = CheckSize(pieces, group.decode);
+    error = CheckObjectSize(pieces, group.decode);
     parts = Block(pieces, error, block.data(), table);
   }
   std::string blocks(
@@ -250,7 +237,7 @@ absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
         encode(peers);
     error = objects.status();
     for (size_t i = 0; i < peers; ++i) {
-      if (error.ok()) error = CheckSize((*objects)[i], group.decode);
+      if (error.ok()) error = CheckObjectSize((*objects)[i], group.decode);
     }
     for (size_t i = 0; i < peers; ++i) {
       parts[i] = Block(error.ok() ? absl::Span<const ConstPiece>((*objects)[i])
@@ -297,7 +284,7 @@ absl::Status Allgather(Comm& comm, const EncodeOne& encode,
   std::string block(kBlockBytes, '\0');
   std::vector<uint64_t> table;
   const std::vector<ConstPiece> pieces = encode();
-  const absl::Status error = CheckSize(pieces, group.decode);
+  const absl::Status error = CheckObjectSize(pieces, group.decode);
   const std::vector<ConstPiece> parts =
       Block(pieces, error, block.data(), table);
   std::string blocks(static_cast<size_t>(group.peers) * kBlockBytes, '\0');
@@ -328,7 +315,7 @@ absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
   absl::StatusOr<std::vector<std::vector<ConstPiece>>> objects = encode(peers);
   absl::Status error = objects.status();
   for (size_t i = 0; error.ok() && i < peers; ++i) {
-    error = CheckSize((*objects)[i], group.decode);
+    error = CheckObjectSize((*objects)[i], group.decode);
   }
   std::string send_blocks(peers * kBlockBytes, '\0');
   std::vector<std::vector<uint64_t>> tables(peers);
