@@ -154,6 +154,19 @@ absl::Status Comm::probe(int source, int tag, Status* status) {
   return PeekObject(source, tag, status, /*block=*/true).status();
 }
 
+absl::Status Comm::barrier() {
+  PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                        State());
+  PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingOperation> barrier,
+                        state->transport->StartBarrier());
+  while (state->progress.AnyBesides(nullptr)) {
+    PKL5_ASSIGN_OR_RETURN(const bool done, barrier->Test());
+    if (done) return absl::OkStatus();
+    state->progress.Advance(nullptr);
+  }
+  return barrier->Wait();
+}
+
 absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status) {
   return PeekObject(source, tag, status, /*block=*/false);
 }

@@ -193,6 +193,12 @@ class Comm {
   absl::StatusOr<bool> iprobe(int source = MPI_ANY_SOURCE,
                               int tag = MPI_ANY_TAG, Status* status = nullptr);
 
+  // Blocks until every rank of the communicator (both groups of an
+  // intercommunicator) has called barrier. While it waits it advances
+  // this rank's posted receives, as every blocking pkl5 call does, so a
+  // peer waiting for their parts cannot deadlock with it.
+  absl::Status barrier();
+
  protected:
   explicit Comm(std::shared_ptr<comm_internal::CommState> state)
       : state_(std::move(state)) {}

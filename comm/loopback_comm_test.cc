@@ -111,6 +111,21 @@ TEST_P(LoopbackCommTest, IrecvMprobeAndSsendPingPong) {
   });
 }
 
+TEST(LoopbackBarrierTest, NoRankLeavesBeforeAllArrived) {
+  std::atomic<int> arrived{0};
+  RunRanks(3, {}, [&](Intracomm& comm, LoopbackWorld&) {
+    for (int round = 1; round <= 20; ++round) {
+      arrived.fetch_add(1);
+      ASSERT_THAT(comm.barrier(), IsOk());
+      EXPECT_GE(arrived.load(), 3 * round);
+      ASSERT_THAT(comm.barrier(), IsOk());
+    }
+  });
+  Comm null_comm;
+  EXPECT_THAT(null_comm.barrier(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 INSTANTIATE_TEST_SUITE_P(Thresholds, LoopbackCommTest,
                          ::testing::Values(0, kDefaultOutOfBandThreshold));
 

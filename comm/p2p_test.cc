@@ -5,8 +5,10 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <tuple>
 #include <vector>
 
@@ -24,6 +26,8 @@ namespace {
 using ::pkl5::internal_testing::ForEachObject;
 using ::pkl5::internal_testing::IsOk;
 using ::pkl5::internal_testing::IsOkAndHolds;
+using ::pkl5::internal_testing::MakeRecord;
+using ::pkl5::internal_testing::Record;
 using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -257,6 +261,84 @@ TEST_P(P2pTest, TestallGetStatusAllAndWaitall) {
   for (const Request& sent : sends) EXPECT_TRUE(sent.is_null());
 }
 
+// A RecvRequest<T> cannot be sliced into a plain Request (it would lose
+// the way to its object).
+static_assert(!std::is_constructible_v<Request, RecvRequest<int>&&>);
+static_assert(!std::is_assignable_v<Request&, RecvRequest<int>&&>);
+static_assert(std::is_constructible_v<Request, Request&&>);
+
+TEST_P(P2pTest, WaitanyWaitsomeAndTheirTestsOverMixedRequests) {
+  if (!HasPartner()) return;
+  constexpr size_t kCount = 6;
+  for (bool some : {false, true}) {
+    std::vector<RecvRequest<Record>> receives;
+    std::vector<Request> sends;
+    for (size_t i = 0; i < kCount; ++i) {
+      absl::StatusOr<RecvRequest<Record>> posted =
+          comm().irecv<Record>(Source(), 4);
+      ASSERT_THAT(posted, IsOk());
+      receives.push_back(*std::move(posted));
+    }
+    for (size_t i = 0; i < kCount; ++i) {
+      absl::StatusOr<Request> sent =
+          comm().isend(MakeRecord(static_cast<int>(i), 3000 * i), Dest(), 4);
+      ASSERT_THAT(sent, IsOk());
+      sends.push_back(*std::move(sent));
+    }
+    std::vector<Request*> all;
+    for (Request& request : sends) all.push_back(&request);
+    for (RecvRequest<Record>& request : receives) all.push_back(&request);
+    // Each request completes once; a receive hands out its object (in
+    // order: one sender, one tag) through its typed wait.
+    std::vector<int> completions(all.size(), 0);
+    const auto take = [&](size_t index, const Status& status) {
+      ++completions[index];
+      if (index < kCount) return;
+      EXPECT_EQ(status.source, Source());
+      const size_t k = index - kCount;
+      EXPECT_THAT(receives[k].wait(),
+                  IsOkAndHolds(MakeRecord(static_cast<int>(k), 3000 * k)));
+    };
+    while (true) {
+      if (some) {
+        std::vector<Status> statuses;
+        absl::StatusOr<std::vector<size_t>> done =
+            Request::waitsome(all, &statuses);
+        ASSERT_THAT(done, IsOk());
+        if (done->empty()) break;
+        ASSERT_EQ(statuses.size(), done->size());
+        for (size_t k = 0; k < done->size(); ++k) take((*done)[k], statuses[k]);
+      } else {
+        Status status;
+        absl::StatusOr<std::optional<size_t>> done =
+            Request::waitany(all, &status);
+        ASSERT_THAT(done, IsOk());
+        if (!done->has_value()) break;
+        take(**done, status);
+      }
+    }
+    EXPECT_THAT(completions, ::testing::Each(1));
+    for (Request* request : all) EXPECT_TRUE(request->is_null());
+    // Nothing active: at once.
+    EXPECT_THAT(Request::testany(all), IsOkAndHolds(std::nullopt));
+    EXPECT_THAT(Request::testsome(all), IsOkAndHolds(::testing::IsEmpty()));
+  }
+  // A failure names its request.
+  absl::StatusOr<RecvRequest<int>> wrong = comm().irecv<int>(Source(), 5);
+  ASSERT_THAT(wrong, IsOk());
+  std::vector<Request*> one = {&*wrong};
+  ASSERT_THAT(comm().send(std::string("not an int"), Dest(), 5), IsOk());
+  absl::StatusOr<std::optional<size_t>> failed = Request::waitany(one);
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("request 0: ")));
+  EXPECT_TRUE(wrong->is_null());
+  // Still usable.
+  absl::StatusOr<Request> next = comm().isend(3, Dest(), 5);
+  ASSERT_THAT(next, IsOk());
+  EXPECT_THAT(comm().recv<int>(Source(), 5), IsOkAndHolds(3));
+  EXPECT_THAT(next->wait(), IsOk());
+}
+
 TEST_P(P2pTest, Sendrecv) {
   ForEachObject([&](const auto& object) {
     using T = std::decay_t<decltype(object)>;
@@ -320,6 +402,33 @@ TEST_P(P2pTest, PostedReceivesProgressWhileBlockedElsewhere) {
   ASSERT_THAT(sent->wait(), IsOk());
   ASSERT_THAT(small->wait(), IsOk());
   EXPECT_THAT(posted->wait(), IsOkAndHolds(theirs));
+}
+
+// A rank in barrier advances its posted receives: its peer's blocking
+// send of a large object (which waits for them) completes, and the peer
+// arrives at the barrier too.
+TEST_P(P2pTest, BarrierAdvancesPostedReceives) {
+  const std::vector<double> big(1 << 20, 2.5);
+  const bool has_pair = intra() ? comm().size() >= 2 : true;
+  const bool receiver = has_pair && comm().rank() == 0 && (intra() || low_);
+  const bool sender =
+      has_pair && (intra() ? comm().rank() == 1 : !low_ && comm().rank() == 0);
+  const int peer = intra() ? 1 - comm().rank() : 0;
+  std::optional<RecvRequest<std::vector<double>>> posted;
+  if (receiver) {
+    absl::StatusOr<RecvRequest<std::vector<double>>> started =
+        comm().irecv<std::vector<double>>(peer, 7);
+    ASSERT_THAT(started, IsOk());
+    posted = *std::move(started);
+  }
+  if (sender) {
+    ASSERT_THAT(comm().send(big, peer, 7), IsOk());
+  }
+  EXPECT_THAT(comm().barrier(), IsOk());
+  if (receiver) {
+    EXPECT_THAT(posted->wait(), IsOkAndHolds(big));
+  }
+  EXPECT_THAT(comm().barrier(), IsOk());
 }
 
 TEST_P(P2pTest, IrecvFromAnySourceAndCancel) {

@@ -1,5 +1,6 @@
 #include "pkl5/comm/request.h"
 
+#include "absl/strings/str_cat.h"
 #include "pkl5/base/status_macros.h"
 
 namespace pkl5 {
@@ -121,6 +122,111 @@ absl::StatusOr<bool> Request::get_status_all(
     all = all && done;
   }
   return all;
+}
+
+namespace {
+
+// The error of request `index`, saying which it was.
+absl::Status OfRequest(const absl::Status& error, size_t index) {
+  return absl::Status(error.code(), absl::StrCat("request ", index, ": ",
+                                                 error.message()));
+}
+
+}  // namespace
+
+std::vector<size_t> Request::Active(absl::Span<Request* const> requests) {
+  std::vector<size_t> indices;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i]->active()) indices.push_back(i);
+  }
+  return indices;
+}
+
+absl::StatusOr<std::optional<size_t>> Request::testany(
+    absl::Span<Request* const> requests, Status* status) {
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (!requests[i]->active()) continue;
+    absl::StatusOr<bool> done = requests[i]->Complete(/*block=*/false, status);
+    if (!done.ok()) return OfRequest(done.status(), i);
+    if (*done) return std::optional<size_t>(i);
+  }
+  return std::optional<size_t>();
+}
+
+absl::StatusOr<std::optional<size_t>> Request::waitany(
+    absl::Span<Request* const> requests, Status* status) {
+  // As waitall: poll every active request (a receive posts its parts'
+  // receives only when a test sees its envelope); block only when one is
+  // left.
+  while (true) {
+    const std::vector<size_t> active = Active(requests);
+    if (active.empty()) return std::optional<size_t>();
+    const size_t first = active.front();
+    if (active.size() == 1) {
+      absl::StatusOr<bool> done =
+          requests[first]->Complete(/*block=*/true, status);
+      if (!done.ok()) return OfRequest(done.status(), first);
+      return std::optional<size_t>(first);
+    }
+    PKL5_ASSIGN_OR_RETURN(std::optional<size_t> index,
+                          testany(requests, status));
+    if (index.has_value()) return index;
+  }
+}
+
+absl::StatusOr<std::vector<size_t>> Request::TestSome(
+    absl::Span<Request* const> requests, absl::Span<const size_t> active,
+    std::vector<Status>* statuses) {
+  // Test every one first, collecting nothing, so that a failure leaves the
+  // completed ones to be reported by the next call.
+  std::vector<size_t> completed;
+  for (size_t i : active) {
+    absl::StatusOr<bool> done = requests[i]->state_->Test();
+    if (!done.ok()) {
+      requests[i]->state_.reset();
+      return OfRequest(done.status(), i);
+    }
+    if (*done) completed.push_back(i);
+  }
+  if (statuses != nullptr) statuses->resize(completed.size());
+  for (size_t k = 0; k < completed.size(); ++k) {
+    const size_t i = completed[k];
+    absl::StatusOr<bool> done = requests[i]->Complete(
+        /*block=*/false, statuses == nullptr ? nullptr : &(*statuses)[k]);
+    if (!done.ok()) return OfRequest(done.status(), i);
+  }
+  return completed;
+}
+
+absl::StatusOr<std::vector<size_t>> Request::testsome(
+    absl::Span<Request* const> requests, std::vector<Status>* statuses) {
+  const std::vector<size_t> active = Active(requests);
+  for (size_t i : active) {
+    PKL5_RETURN_IF_ERROR(requests[i]->state_->CheckCallingThread());
+  }
+  return TestSome(requests, active, statuses);
+}
+
+absl::StatusOr<std::vector<size_t>> Request::waitsome(
+    absl::Span<Request* const> requests, std::vector<Status>* statuses) {
+  while (true) {
+    const std::vector<size_t> active = Active(requests);
+    if (active.empty()) {
+      if (statuses != nullptr) statuses->clear();
+      return std::vector<size_t>();
+    }
+    if (active.size() == 1) {
+      Status status;
+      absl::StatusOr<bool> done =
+          requests[active[0]]->Complete(/*block=*/true, &status);
+      if (!done.ok()) return OfRequest(done.status(), active[0]);
+      if (statuses != nullptr) *statuses = {status};
+      return std::vector<size_t>{active[0]};
+    }
+    PKL5_ASSIGN_OR_RETURN(std::vector<size_t> completed,
+                          testsome(requests, statuses));
+    if (!completed.empty()) return completed;
+  }
 }
 
 }  // namespace pkl5

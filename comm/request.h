@@ -23,6 +23,7 @@
 #ifndef PKL5_COMM_REQUEST_H_
 #define PKL5_COMM_REQUEST_H_
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -37,12 +38,22 @@
 
 namespace pkl5 {
 
+template <typename T>
+class RecvRequest;
+
 class Request {
  public:
   Request() = default;
   Request(Request&&) noexcept = default;
   Request& operator=(Request&&) noexcept = default;
   virtual ~Request() = default;
+  // A RecvRequest<T> moved into a plain Request would lose the way to its
+  // object: keep receives as RecvRequest<T>, and pass Request pointers
+  // (or vectors of pointers) to the calls over many requests.
+  template <typename T>
+  Request(RecvRequest<T>&&) = delete;
+  template <typename T>
+  Request& operator=(RecvRequest<T>&&) = delete;
 
   bool is_null() const { return state_ == nullptr; }
   // True while not null, like mpi4py's `bool(request)`.
@@ -82,6 +93,35 @@ class Request {
       absl::Span<Request* const> requests,
       std::vector<Status>* statuses = nullptr);
 
+  // Completions of one or some of many requests (MPI_Waitany, _Testany,
+  // _Waitsome, _Testsome), over any mix of sends and receives. They look
+  // at active requests only: not null, and not a receive that completed
+  // earlier and still holds its object for RecvRequest<T>::wait (which
+  // then returns it at once); so a loop that takes each completed
+  // receive's object sees every request complete once. A completed send
+  // becomes null.
+  //
+  // waitany blocks until one completed and returns its index, with its
+  // status in `status`; std::nullopt at once when none is active. testany
+  // never blocks: the index of one that completed, or std::nullopt when
+  // none has (or none is active). A failed request is returned as its
+  // error, naming its index, and becomes null; the others stay as they are.
+  static absl::StatusOr<std::optional<size_t>> waitany(
+      absl::Span<Request* const> requests, Status* status = nullptr);
+  static absl::StatusOr<std::optional<size_t>> testany(
+      absl::Span<Request* const> requests, Status* status = nullptr);
+  // waitsome blocks until at least one completed and returns the indices
+  // of all that did, in order, with their statuses in `statuses` (resized
+  // to match); empty at once when none is active. testsome never blocks:
+  // the indices of those that completed, maybe none. A failure is returned
+  // as in waitany, and then no request is collected.
+  static absl::StatusOr<std::vector<size_t>> waitsome(
+      absl::Span<Request* const> requests,
+      std::vector<Status>* statuses = nullptr);
+  static absl::StatusOr<std::vector<size_t>> testsome(
+      absl::Span<Request* const> requests,
+      std::vector<Status>* statuses = nullptr);
+
   // The same over a vector of requests (Request, RecvRequest<T>, or
   // pointers to either).
   template <typename R>
@@ -99,6 +139,26 @@ class Request {
       std::vector<R>& requests, std::vector<Status>* statuses = nullptr) {
     return get_status_all(Pointers(requests), statuses);
   }
+  template <typename R>
+  static absl::StatusOr<std::optional<size_t>> waitany(
+      std::vector<R>& requests, Status* status = nullptr) {
+    return waitany(Pointers(requests), status);
+  }
+  template <typename R>
+  static absl::StatusOr<std::optional<size_t>> testany(
+      std::vector<R>& requests, Status* status = nullptr) {
+    return testany(Pointers(requests), status);
+  }
+  template <typename R>
+  static absl::StatusOr<std::vector<size_t>> waitsome(
+      std::vector<R>& requests, std::vector<Status>* statuses = nullptr) {
+    return waitsome(Pointers(requests), statuses);
+  }
+  template <typename R>
+  static absl::StatusOr<std::vector<size_t>> testsome(
+      std::vector<R>& requests, std::vector<Status>* statuses = nullptr) {
+    return testsome(Pointers(requests), statuses);
+  }
 
  protected:
   explicit Request(std::unique_ptr<comm_internal::RequestState> state)
@@ -107,11 +167,20 @@ class Request {
   // a failure, a cancelled receive. Returns whether complete, filling
   // `status`.
   absl::StatusOr<bool> Complete(bool block, Status* status);
+  // Not null, and not a receive holding an object from an earlier
+  // completion.
+  bool active() const { return state_ != nullptr && !state_->HoldsObject(); }
 
   std::unique_ptr<comm_internal::RequestState> state_;
 
  private:
   friend class Comm;
+  // The indices of the active requests.
+  static std::vector<size_t> Active(absl::Span<Request* const> requests);
+  // One pass of testsome over `active` (indices of active requests).
+  static absl::StatusOr<std::vector<size_t>> TestSome(
+      absl::Span<Request* const> requests, absl::Span<const size_t> active,
+      std::vector<Status>* statuses);
   template <typename R>
   static std::vector<Request*> Pointers(std::vector<R>& requests) {
     std::vector<Request*> pointers;

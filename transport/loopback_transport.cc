@@ -79,6 +79,33 @@ class SynchronousSend : public PendingOperation {
   std::shared_ptr<bool> matched_;
 };
 
+// A barrier this rank has arrived at: done once every rank has (the
+// world's barrier generation moved on).
+class LoopbackBarrier : public PendingOperation {
+ public:
+  LoopbackBarrier(std::mutex& mutex, std::condition_variable& changed,
+                  const int& generation, int arrived_in)
+      : mutex_(mutex),
+        changed_(changed),
+        generation_(generation),
+        arrived_in_(arrived_in) {}
+  absl::StatusOr<bool> Test() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return generation_ != arrived_in_;
+  }
+  absl::Status Wait() override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return generation_ != arrived_in_; });
+    return absl::OkStatus();
+  }
+
+ private:
+  std::mutex& mutex_;
+  std::condition_variable& changed_;
+  const int& generation_;  // guarded by mutex_
+  const int arrived_in_;
+};
+
 class LoopbackObject : public ReceivedObject {
  public:
   // The empty object of a receive from MPI_PROC_NULL.
@@ -215,6 +242,9 @@ class LoopbackTransport : public Transport {
 
   int rank() const override { return rank_; }
   int size() const override { return world_.size_; }
+  absl::StatusOr<std::unique_ptr<PendingOperation>> StartBarrier() override {
+    return world_.ArriveAtBarrier();
+  }
   int peer_count() const override { return world_.size_; }
   bool is_inter() const override { return false; }
 
@@ -384,18 +414,19 @@ std::shared_ptr<Transport> LoopbackWorld::shared_transport(int rank) {
   return transports_[static_cast<size_t>(rank)];
 }
 
-void LoopbackWorld::Barrier() {
-  std::unique_lock<std::mutex> lock(mutex_);
+std::unique_ptr<PendingOperation> LoopbackWorld::ArriveAtBarrier() {
+  std::lock_guard<std::mutex> lock(mutex_);
   const int generation = barrier_generation_;
   if (++barrier_arrived_ == size_) {
     barrier_arrived_ = 0;
     ++barrier_generation_;
     changed_.notify_all();
-    return;
   }
-  changed_.wait(
-      lock, [this, generation] { return barrier_generation_ != generation; });
+  return std::make_unique<LoopbackBarrier>(mutex_, changed_,
+                                           barrier_generation_, generation);
 }
+
+void LoopbackWorld::Barrier() { ArriveAtBarrier()->Wait().IgnoreError(); }
 
 size_t LoopbackWorld::UnreceivedCount() {
   std::lock_guard<std::mutex> lock(mutex_);

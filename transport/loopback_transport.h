@@ -48,6 +48,10 @@ class LoopbackWorld {
  private:
   friend class LoopbackTransport;
 
+  // Counts this rank in at the current barrier; the operation completes
+  // when every rank has been counted.
+  std::unique_ptr<PendingOperation> ArriveAtBarrier();
+
   const int size_;
   // One lock and one condition for the whole world: it is a test fixture.
   // std::mutex rather than absl::Mutex so ThreadSanitizer sees it (Debian's

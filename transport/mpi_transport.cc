@@ -28,6 +28,31 @@ class MpiPendingSend : public PendingOperation {
   std::unique_ptr<SendOperation> send_;
 };
 
+// A barrier posted with MPI_Ibarrier on the private communicator.
+class MpiBarrier : public PendingOperation {
+ public:
+  explicit MpiBarrier(MPI_Request request) : request_(request) {}
+  ~MpiBarrier() override {
+    // Only a failed barrier is left unfinished; MPI cannot cancel it.
+    if (request_ != MPI_REQUEST_NULL && !base_internal::MpiFinalized()) {
+      MPI_Request_free(&request_);
+    }
+  }
+  absl::StatusOr<bool> Test() override {
+    int done = 0;
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Test(&request_, &done, MPI_STATUS_IGNORE), "MPI_Test (barrier)"));
+    return done != 0;
+  }
+  absl::Status Wait() override {
+    return base_internal::MpiCallStatus(
+        MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait (barrier)");
+  }
+
+ private:
+  MPI_Request request_;
+};
+
 std::unique_ptr<ReceivedObject> Wrap(IncomingMessage message) {
   return std::make_unique<IncomingMessage>(std::move(message));
 }
@@ -63,6 +88,7 @@ class MpiTransport : public Transport {
       int source, int tag) override;
   absl::StatusOr<std::optional<ProbedEnvelope>> PeekEnvelope(
       int source, int tag, bool block) override;
+  absl::StatusOr<std::unique_ptr<PendingOperation>> StartBarrier() override;
 
  private:
   std::unique_ptr<Channel> channel_;
@@ -130,6 +156,13 @@ absl::StatusOr<std::unique_ptr<Transport>> CreateMpiTransport(
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<Channel> channel,
                         Channel::Create(comm, options));
   return std::make_unique<MpiTransport>(std::move(channel));
+}
+
+absl::StatusOr<std::unique_ptr<PendingOperation>> MpiTransport::StartBarrier() {
+  MPI_Request request = MPI_REQUEST_NULL;
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Ibarrier(channel_->private_comm(), &request), "MPI_Ibarrier"));
+  return std::unique_ptr<PendingOperation>(new MpiBarrier(request));
 }
 
 }  // namespace pkl5

@@ -201,6 +201,10 @@ class Transport {
   // MPI_PROC_NULL and tag MPI_ANY_TAG.
   virtual absl::StatusOr<std::optional<ProbedEnvelope>> PeekEnvelope(
       int source, int tag, bool block) = 0;
+  // Arrives at a barrier of every rank (both groups of an
+  // intercommunicator); the operation completes when all have arrived
+  // (MPI_Ibarrier).
+  virtual absl::StatusOr<std::unique_ptr<PendingOperation>> StartBarrier() = 0;
 };
 
 }  // namespace pkl5
