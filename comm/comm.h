@@ -160,6 +160,22 @@ class Comm {
         std::move(state), std::move(posted)));
   }
 
+  // irecv into `object`, reusing its storage where sizes allow (as
+  // recv_into does): `object` must stay alive, and not be touched, until
+  // the request completed (Request::wait, test, waitall, waitany...),
+  // which then leaves the request null: the object is in place. On error
+  // `object` is valid but unspecified.
+  template <typename T>
+  absl::StatusOr<Request> irecv_into(T& object, int source = MPI_ANY_SOURCE,
+                                     int tag = MPI_ANY_TAG) {
+    PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
+                          State());
+    PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingReceive> posted,
+                          state->transport->StartReceive(source, tag));
+    return Request(comm_internal::ReceiveState<T, /*kIntoCaller=*/true>::Posted(
+        std::move(state), std::move(posted), &object));
+  }
+
   // Sends `send_object` to `dest` and receives a `R` from `source`; the
   // send is nonblocking, so exchanging with oneself or in a ring is safe.
   template <typename R, typename S>
@@ -173,6 +189,19 @@ class Comm {
     PKL5_RETURN_IF_ERROR(received.status());
     PKL5_RETURN_IF_ERROR(send_status);
     return received;
+  }
+
+  // sendrecv into `recv_object`, reusing its storage (see recv_into).
+  template <typename S, typename R>
+  absl::Status sendrecv_into(const S& send_object, int dest, R& recv_object,
+                             int source = MPI_ANY_SOURCE, int sendtag = 0,
+                             int recvtag = MPI_ANY_TAG,
+                             Status* status = nullptr) {
+    PKL5_ASSIGN_OR_RETURN(Request sent, isend(send_object, dest, sendtag));
+    absl::Status received = recv_into(recv_object, source, recvtag, status);
+    absl::Status send_status = sent.wait();
+    PKL5_RETURN_IF_ERROR(received);
+    return send_status;
   }
 
   // Matched probes (MPI 3.1 §3.8.2): take the next object from `source`

@@ -80,6 +80,17 @@ class Message {
         comm_internal::ReceiveState<T>::Matched(comm_, std::move(object_)));
     return RecvRequest<T>(std::move(state));
   }
+  // irecv into `object`, reusing its storage (see Comm::irecv_into): it
+  // must stay alive and untouched until the request completed, which then
+  // leaves the request null.
+  template <typename T>
+  absl::StatusOr<Request> irecv_into(T& object) {
+    PKL5_RETURN_IF_ERROR(CheckUsable());
+    using State = comm_internal::ReceiveState<T, /*kIntoCaller=*/true>;
+    PKL5_ASSIGN_OR_RETURN(std::unique_ptr<State> state,
+                          State::Matched(comm_, std::move(object_), &object));
+    return Request(std::move(state));
+  }
   // Discards the object (see the header comment); the message becomes null.
   absl::Status free();
 

@@ -8,8 +8,8 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <type_traits>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -603,6 +603,64 @@ TEST_P(P2pTest, RecvIntoReusesStorage) {
               std::vector<double>(1 << 16, static_cast<double>(round)));
     EXPECT_THAT(sent->wait(), IsOk());
   }
+}
+
+// irecv_into, Message::irecv_into and sendrecv_into land in the caller's
+// storage; the request completes null (nothing to take); a failure leaves
+// the communicator usable.
+TEST_P(P2pTest, NonblockingAndCombinedReceivesIntoCallerStorage) {
+  if (!HasPartner()) return;
+  std::vector<double> storage(1 << 16, 0.0);
+  const double* before = storage.data();
+  for (int round = 0; round < 3; ++round) {
+    const std::vector<double> sent_values(1 << 16, round + 0.5);
+    absl::StatusOr<Request> posted = comm().irecv_into(storage, Source(), 8);
+    ASSERT_THAT(posted, IsOk());
+    absl::StatusOr<Request> sent = comm().isend(sent_values, Dest(), 8);
+    ASSERT_THAT(sent, IsOk());
+    std::vector<Request*> both = {&*posted, &*sent};
+    ASSERT_THAT(Request::waitall(both), IsOk());
+    EXPECT_TRUE(posted->is_null());
+    EXPECT_EQ(storage.data(), before);
+    EXPECT_EQ(storage, sent_values);
+
+    sent = comm().isend(std::vector<double>(1 << 16, round + 1.5), Dest(), 9);
+    ASSERT_THAT(sent, IsOk());
+    absl::StatusOr<Message> message = comm().mprobe(Source(), 9);
+    ASSERT_THAT(message, IsOk());
+    posted = message->irecv_into(storage);
+    ASSERT_THAT(posted, IsOk());
+    EXPECT_TRUE(message->is_null());
+    Status status;
+    ASSERT_THAT(posted->wait(&status), IsOk());
+    EXPECT_EQ(status.source, Source());
+    EXPECT_EQ(storage.data(), before);
+    EXPECT_EQ(storage, std::vector<double>(1 << 16, round + 1.5));
+    EXPECT_THAT(sent->wait(), IsOk());
+
+    ASSERT_THAT(comm().sendrecv_into(std::vector<double>(1 << 16, round + 2.5),
+                                     Dest(), storage, Source(), 10, 10),
+                IsOk());
+    EXPECT_EQ(storage.data(), before);
+    EXPECT_EQ(storage, std::vector<double>(1 << 16, round + 2.5));
+  }
+  // Another type than the storage's: an error, and the next object arrives.
+  absl::StatusOr<Request> posted = comm().irecv_into(storage, Source(), 11);
+  ASSERT_THAT(posted, IsOk());
+  absl::StatusOr<Request> sent = comm().isend(std::string("text"), Dest(), 11);
+  ASSERT_THAT(sent, IsOk());
+  EXPECT_THAT(posted->wait(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(sent->wait(), IsOk());
+  std::string text;
+  ASSERT_THAT(
+      comm().sendrecv_into(std::string("next"), Dest(), text, Source(), 11, 11),
+      IsOk());
+  EXPECT_EQ(text, "next");
+  // From MPI_PROC_NULL: at once, the object untouched.
+  posted = comm().irecv_into(text, MPI_PROC_NULL);
+  ASSERT_THAT(posted, IsOk());
+  ASSERT_THAT(posted->wait(), IsOk());
+  EXPECT_EQ(text, "next");
 }
 
 // Wrong type, foreign bytes, bad ranks and tags: a clear error each, and

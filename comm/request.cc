@@ -128,8 +128,8 @@ namespace {
 
 // The error of request `index`, saying which it was.
 absl::Status OfRequest(const absl::Status& error, size_t index) {
-  return absl::Status(error.code(), absl::StrCat("request ", index, ": ",
-                                                 error.message()));
+  return absl::Status(error.code(),
+                      absl::StrCat("request ", index, ": ", error.message()));
 }
 
 }  // namespace

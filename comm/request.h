@@ -175,6 +175,7 @@ class Request {
 
  private:
   friend class Comm;
+  friend class Message;
   // The indices of the active requests.
   static std::vector<size_t> Active(absl::Span<Request* const> requests);
   // One pass of testsome over `active` (indices of active requests).

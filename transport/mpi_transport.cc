@@ -45,8 +45,8 @@ class MpiBarrier : public PendingOperation {
     return done != 0;
   }
   absl::Status Wait() override {
-    return base_internal::MpiCallStatus(
-        MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait (barrier)");
+    return base_internal::MpiCallStatus(MPI_Wait(&request_, MPI_STATUS_IGNORE),
+                                        "MPI_Wait (barrier)");
   }
 
  private:

@@ -47,6 +47,7 @@ template <typename T>
 class ObjectTarget final : public DecodeTarget {
  public:
   explicit ObjectTarget(T& object) : object_(&object) {}
+  T& object() const { return *object_; }
   absl::Status CheckType(const FrameHeader& header) const override {
     return CheckFrameType<T>(header);
   }

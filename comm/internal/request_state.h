@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -137,33 +138,52 @@ class ObjectReceiveState : public RequestState,
   std::atomic<bool> settled_{false};
 };
 
-template <typename T>
+// The receive of one object into a `T`: the request's own, handed out by
+// RecvRequest<T> (irecv), or with `kIntoCaller` the caller's (irecv_into),
+// which completing leaves nothing to take.
+template <typename T, bool kIntoCaller = false>
 class ReceiveState final : public ObjectReceiveState {
  public:
+  // `into`: the caller's object, with kIntoCaller (else nullptr).
   static std::unique_ptr<ReceiveState> Posted(
-      std::shared_ptr<CommState> comm, std::unique_ptr<PendingReceive> posted) {
-    std::unique_ptr<ReceiveState> state(new ReceiveState(std::move(comm)));
+      std::shared_ptr<CommState> comm, std::unique_ptr<PendingReceive> posted,
+      T* into = nullptr) {
+    std::unique_ptr<ReceiveState> state(
+        new ReceiveState(std::move(comm), into));
     state->Await(std::move(posted));
     return state;
   }
   static absl::StatusOr<std::unique_ptr<ReceiveState>> Matched(
-      std::shared_ptr<CommState> comm, std::unique_ptr<ReceivedObject> object) {
-    std::unique_ptr<ReceiveState> state(new ReceiveState(std::move(comm)));
+      std::shared_ptr<CommState> comm, std::unique_ptr<ReceivedObject> object,
+      T* into = nullptr) {
+    std::unique_ptr<ReceiveState> state(
+        new ReceiveState(std::move(comm), into));
     absl::Status status = state->StartFrom(std::move(object));
     if (!status.ok()) return status;
     return state;
   }
   ~ReceiveState() override { Abandon(); }
 
+  bool HoldsObject() const override {
+    return !kIntoCaller && ObjectReceiveState::HoldsObject();
+  }
   // The received object (a value-initialized T from MPI_PROC_NULL).
-  T& value() { return value_; }
+  T& value() { return target_.object(); }
 
  private:
-  explicit ReceiveState(std::shared_ptr<CommState> comm)
-      : ObjectReceiveState(std::move(comm)), target_(value_) {}
+  struct Nothing {};
+  ReceiveState(std::shared_ptr<CommState> comm, T* into)
+      : ObjectReceiveState(std::move(comm)), target_(Object(into)) {}
+  T& Object(T* into) {
+    if constexpr (kIntoCaller) {
+      return *into;
+    } else {
+      return own_;
+    }
+  }
   DecodeTarget& target() override { return target_; }
 
-  T value_{};
+  std::conditional_t<kIntoCaller, Nothing, T> own_{};
   ObjectTarget<T> target_;
 };
 
