@@ -115,6 +115,25 @@ def collectives(comm, args):
         del array
 
 
+def reductions(comm, args):
+    """Element-wise sum of float64 arrays by mpi4py's lowercase allreduce
+    (pickled, reduced with Python's +): what pkl5 users do today."""
+    for size in args.sizes:
+        iters = iterations(size * comm.Get_size())
+        array = np.full(size // 8, comm.Get_rank() + 1.0)
+
+        def allreduce():
+            comm.Barrier()
+            start = MPI.Wtime()
+            for _ in range(iters):
+                comm.allreduce(array, op=MPI.SUM)
+            return (MPI.Wtime() - start) / iters
+
+        measure(comm, "reductions", "allreduce doubles", size,
+                args.reps_for(size), allreduce, contender="mpi4py pickle")
+        del array
+
+
 def status_bytes(field):
     """A field of /proc/self/status (VmRSS, VmHWM) in bytes."""
     with open("/proc/self/status") as status:
@@ -144,7 +163,8 @@ def memory(comm, args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("section",
-                        choices=["p2p", "objects", "collectives", "memory"])
+                        choices=["p2p", "objects", "collectives", "memory",
+                                 "reductions"])
     parser.add_argument("--sizes", type=int, nargs="*", default=[8])
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--big_reps", type=int, default=3)
@@ -152,7 +172,7 @@ def main():
     args.reps_for = lambda size: args.reps if size < (16 << 20) else args.big_reps
     comm = pkl5.Intracomm(MPI.COMM_WORLD)
     {"p2p": p2p, "objects": objects, "collectives": collectives,
-     "memory": memory}[args.section](comm, args)
+     "memory": memory, "reductions": reductions}[args.section](comm, args)
     return 0
 
 

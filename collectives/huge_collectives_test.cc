@@ -1,14 +1,17 @@
-// One real bcast and one gather of more than 2 GiB in total, between 2
-// ranks, content checked: the large-count path with real sizes. Tagged
-// no_san (it needs ~6 GiB and sanitizers would double it).
+// One real bcast and one gather of more than 2 GiB in total, and an
+// allreduce of 3 GiB of doubles, between 2 ranks, content checked: the
+// large-count and chunked paths with real sizes. Tagged no_san (they need
+// up to ~10 GiB and sanitizers would double it).
 #include <mpi.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "pkl5/collectives/collectives.h"
+#include "pkl5/collectives/reduce.h"
 #include "pkl5/comm/intracomm.h"
 #include "pkl5/testing/status_matchers.h"
 
@@ -57,6 +60,25 @@ TEST(HugeCollectivesTest, GatherOfTwoAndAHalfGiBInTotal) {
     EXPECT_TRUE(Matches((*gathered)[0], kBytes, 0));
     EXPECT_TRUE(Matches((*gathered)[1], kBytes, 1));
   }
+}
+
+// Past 2 GiB and in place: native MPI_Allreduce in chunks of at most
+// INT_MAX bytes.
+TEST(HugeCollectivesTest, AllreduceOfThreeGiBOfDoublesInPlace) {
+  absl::StatusOr<Intracomm> comm = Intracomm::Create(MPI_COMM_WORLD);
+  ASSERT_THAT(comm, IsOk());
+  constexpr size_t kCount = (size_t{3} << 30) / sizeof(double);
+  std::vector<double> values(kCount);
+  for (size_t i = 0; i < kCount; ++i) {
+    values[i] = static_cast<double>(i % 1000) + comm->rank();
+  }
+  ASSERT_THAT(allreduce(*comm, values, values, std::plus<>()), IsOk());
+  // Ranks 0 and 1: 2 * (i % 1000) + 1.
+  size_t wrong = 0;
+  for (size_t i = 0; i < kCount; ++i) {
+    if (values[i] != 2.0 * static_cast<double>(i % 1000) + 1.0) ++wrong;
+  }
+  EXPECT_EQ(wrong, 0u);
 }
 
 }  // namespace
