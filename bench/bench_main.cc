@@ -39,7 +39,7 @@
 #include "bench/samples.h"
 #include "bench/workloads.h"
 
-ABSL_FLAG(std::string, sections, "p2p,objects,collectives,memory",
+ABSL_FLAG(std::string, sections, "p2p,objects,collectives,memory,reductions",
           "which measurements to run");
 ABSL_FLAG(int, rounds, 3, "launch rounds; C++ and Python take turns");
 ABSL_FLAG(int, reps, 5, "repetitions per round below 16 MiB");
@@ -223,7 +223,7 @@ int RunDriver(const pkl5::bench::RunInfo& run) {
       std::vector<size_t> sizes;
       if (section == "p2p") {
         sizes = p2p_sizes;
-      } else if (section == "collectives") {
+      } else if (section == "collectives" || section == "reductions") {
         sizes = collective_sizes;
         ranks_list = collective_ranks;
       } else if (section == "memory") {

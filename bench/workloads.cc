@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
@@ -434,6 +435,92 @@ void RunCollectives(const WorkloadOptions& options) {
   }
 }
 
+using Counts = std::map<std::string, int64_t>;
+
+// The op of the map rows, for pkl5 and Boost.MPI alike: a counter merge.
+struct MergeCounts {
+  Counts operator()(const Counts& a, const Counts& b) const {
+    Counts merged = a;
+    for (const auto& [key, count] : b) merged[key] += count;
+    return merged;
+  }
+};
+
+// Allreduce of float64 arrays (raw MPI_Allreduce of the same elements next
+// to pkl5's, which runs as MPI_Allreduce too) and of a 1000-key counter map
+// (pkl5's tree next to Boost.MPI's all_reduce with the same op).
+void RunReductions(const WorkloadOptions& options) {
+  absl::StatusOr<Intracomm> comm = Intracomm::Create(MPI_COMM_WORLD);
+  Check(comm.status());
+  const boost::mpi::communicator world;
+  const int rank = WorldRank();
+  const auto ranks = static_cast<size_t>(WorldSize());
+  const auto timed = [](int iterations,
+                        const std::function<void()>& operation) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double start = MPI_Wtime();
+    for (int i = 0; i < iterations; ++i) operation();
+    return (MPI_Wtime() - start) / iterations;
+  };
+  const int reps = options.RepsFor(0);
+  for (size_t bytes : options.sizes) {
+    Progress(
+        absl::StrFormat("reductions on %zu ranks, %s", ranks, SizeName(bytes)));
+    const size_t count = std::max<size_t>(bytes / sizeof(double), 1);
+    const std::vector<double> mine(count, rank + 1.0);
+    std::vector<double> raw(count);
+    std::vector<double> reduced(count);
+    const auto raw_allreduce = [&] {
+      // MPI's default error handler on MPI_COMM_WORLD aborts on failure.
+      MPI_Allreduce(mine.data(), raw.data(), static_cast<int>(count),
+                    MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    };
+    const auto pkl5_allreduce = [&] {
+      Check(pkl5::allreduce(*comm, mine, reduced, std::plus<>()));
+    };
+    raw_allreduce();  // warm-up
+    pkl5_allreduce();
+    const double sum = static_cast<double>(ranks * (ranks + 1) / 2);
+    if (reduced != raw || raw.front() != sum) {
+      std::fprintf(stderr, "\nreductions: wrong sum on rank %d\n", rank);
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    const int iterations = Iterations(bytes * ranks);
+    for (int rep = 0; rep < options.RepsFor(bytes); ++rep) {
+      Emit("reductions", "allreduce doubles", "raw MPI", bytes,
+           timed(iterations, raw_allreduce));
+      Emit("reductions", "allreduce doubles", "pkl5", bytes,
+           timed(iterations, pkl5_allreduce));
+    }
+  }
+  Progress(absl::StrFormat("reductions on %zu ranks, map1000", ranks));
+  Counts counts;
+  for (int i = 0; i < 1000; ++i) {
+    counts["key " + std::to_string(i)] = rank + i;
+  }
+  Counts merged;
+  Counts boost_merged;
+  const auto pkl5_merge = [&] {
+    Check(pkl5::allreduce(*comm, counts, merged, MergeCounts()));
+  };
+  const auto boost_merge = [&] {
+    boost::mpi::all_reduce(world, counts, boost_merged, MergeCounts());
+  };
+  pkl5_merge();
+  boost_merge();
+  if (merged != boost_merged || merged.size() != 1000) {
+    std::fprintf(stderr, "\nreductions: maps differ on rank %d\n", rank);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  for (int rep = 0; rep < reps; ++rep) {
+    // `bytes` is the number of keys.
+    Emit("reductions", "allreduce map1000", "pkl5", 1000,
+         timed(200, pkl5_merge));
+    Emit("reductions", "allreduce map1000", "Boost.MPI", 1000,
+         timed(200, boost_merge));
+  }
+}
+
 void RunMemory(const WorkloadOptions& options) {
   absl::StatusOr<Intracomm> comm = Intracomm::Create(MPI_COMM_WORLD);
   Check(comm.status());
@@ -465,6 +552,8 @@ bool RunWorkload(const std::string& section, const WorkloadOptions& options) {
     RunCollectives(options);
   } else if (section == "memory") {
     RunMemory(options);
+  } else if (section == "reductions") {
+    RunReductions(options);
   } else {
     return false;
   }

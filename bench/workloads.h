@@ -36,7 +36,8 @@ void RunCollectives(const WorkloadOptions& options);
 // Peak resident memory growth of rank 1 receiving one array of sizes[0].
 void RunMemory(const WorkloadOptions& options);
 
-// Runs `section` ("p2p", "objects", "collectives", "memory"); false when
+// Runs `section` ("p2p", "objects", "collectives", "memory",
+// "reductions"); false when
 // there is no such section.
 bool RunWorkload(const std::string& section, const WorkloadOptions& options);
 

@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -58,16 +59,32 @@ absl::Status Tour(pkl5::Intracomm& comm) {
   PKL5_ASSIGN_OR_RETURN(std::vector<std::string> labels,
                         pkl5::allgather(comm, received.label));
 
+  // Reductions take any type and op (here: merging maps); the standard
+  // ops on arithmetic vectors run as MPI's own, element-wise, any size.
+  const auto merge = [](std::map<std::string, int> a,
+                        const std::map<std::string, int>& b) {
+    for (const auto& [key, count] : b) a[key] += count;
+    return a;
+  };
+  PKL5_ASSIGN_OR_RETURN(auto steps,  // a std::map<std::string, int>
+                        pkl5::allreduce(comm, mine.counters, merge));
+  PKL5_ASSIGN_OR_RETURN(std::vector<float> sum,
+                        pkl5::allreduce(comm, mine.field, std::plus<>()));
+
   std::printf(
       "rank %d: received \"%s\" (%zu floats) from rank %d; a string as a "
-      "Snapshot: %s; bcast from \"%s\"; %zu labels gathered\n",
+      "Snapshot: %s; bcast from \"%s\"; %zu labels gathered; steps %d\n",
       comm.rank(), received.label.c_str(), received.field.size(), status.source,
-      wrong.status().ToString().c_str(), shared.label.c_str(), labels.size());
+      wrong.status().ToString().c_str(), shared.label.c_str(), labels.size(),
+      steps["steps"]);
+  const int ranks_sum = comm.size() * (comm.size() - 1) / 2;
   const bool ok = received.label == "rank " + std::to_string(previous) &&
                   received.field.size() == mine.field.size() &&
                   absl::IsInvalidArgument(wrong.status()) &&
                   shared.label == "rank 0" &&
-                  labels.size() == static_cast<size_t>(comm.size());
+                  labels.size() == static_cast<size_t>(comm.size()) &&
+                  steps["steps"] == ranks_sum &&
+                  sum.front() == static_cast<float>(ranks_sum);
   return ok ? absl::OkStatus() : absl::InternalError("a check failed");
 }
 
