@@ -49,6 +49,18 @@ absl::StatusOr<CollectiveContext::Groups> CollectiveContext::GroupComms() {
   return groups_;
 }
 
+absl::StatusOr<CollectiveContext*> CollectiveContext::Of(const Comm& comm) {
+  if (comm.is_null()) {
+    return absl::FailedPreconditionError("null pkl5 communicator");
+  }
+  if (comm.mpi_comm() == MPI_COMM_NULL) {
+    return absl::UnimplementedError(
+        "pkl5 collectives need a communicator over MPI; this one runs over "
+        "another transport");
+  }
+  return Of(comm.mpi_comm());
+}
+
 CollectiveContext::~CollectiveContext() {
   if (base_internal::MpiFinalized()) return;
   if (groups_.both != MPI_COMM_NULL) {

@@ -11,6 +11,7 @@
 #include <mpi.h>
 
 #include "absl/status/statusor.h"
+#include "pkl5/comm/comm.h"
 
 namespace pkl5::collectives_internal {
 
@@ -18,6 +19,9 @@ class CollectiveContext {
  public:
   // The context of `comm`, created on first use.
   static absl::StatusOr<CollectiveContext*> Of(MPI_Comm comm);
+  // The same for a pkl5 communicator: kFailedPrecondition when it is null,
+  // kUnimplemented when it runs over another transport than MPI.
+  static absl::StatusOr<CollectiveContext*> Of(const Comm& comm);
 
   MPI_Comm comm() const { return comm_; }
   // The tag of the next collective call. Every rank calls collectives in

@@ -31,16 +31,8 @@ struct Group {
 };
 
 absl::StatusOr<Group> GroupOf(Comm& comm) {
-  if (comm.is_null()) {
-    return absl::FailedPreconditionError("null pkl5 communicator");
-  }
-  if (comm.mpi_comm() == MPI_COMM_NULL) {
-    return absl::UnimplementedError(
-        "pkl5 collectives need a communicator over MPI; this one runs over "
-        "another transport");
-  }
   PKL5_ASSIGN_OR_RETURN(CollectiveContext * context,
-                        CollectiveContext::Of(comm.mpi_comm()));
+                        CollectiveContext::Of(comm));
   Group group;
   group.comm = context->comm();
   group.tag = context->NextTag();

@@ -350,22 +350,14 @@ absl::Status Scan(Reduction& reduction, const ReduceGroup& group,
 }  // namespace
 
 absl::StatusOr<ReduceGroup> StartReduction(Comm& comm, const ReduceCall& call) {
-  if (comm.is_null()) {
-    return absl::FailedPreconditionError("null pkl5 communicator");
-  }
-  if (comm.mpi_comm() == MPI_COMM_NULL) {
-    return absl::UnimplementedError(
-        "pkl5 reductions need a communicator over MPI; this one runs over "
-        "another transport");
-  }
+  PKL5_ASSIGN_OR_RETURN(CollectiveContext * context,
+                        CollectiveContext::Of(comm));
   if (comm.is_inter() &&
       (call.kind == ReduceKind::kScan || call.kind == ReduceKind::kExscan)) {
     return absl::InvalidArgumentError(
         absl::StrCat("pkl5 ", KindName(call.kind),
                      ": MPI defines scans on intracommunicators only"));
   }
-  PKL5_ASSIGN_OR_RETURN(CollectiveContext * context,
-                        CollectiveContext::Of(comm.mpi_comm()));
   PKL5_ASSIGN_OR_RETURN(const CollectiveContext::Groups groups,
                         context->GroupComms());
   ReduceGroup group;
