@@ -1,11 +1,15 @@
 // pkl5 leaks no MPI handles: 10k objects' worth of every kind of traffic
 // (blocking, nonblocking, synchronous, matched probes, cancelled and
-// rejected receives, the large-count path, collectives) and a freed
+// rejected receives, the large-count path, collectives, reductions,
+// barriers) and a freed
 // communicator leave exactly the communicators, datatypes and requests
 // there were before (counted through MPI's profiling interface).
 #include <mpi.h>
 
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,9 +17,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pkl5/collectives/collectives.h"
+#include "pkl5/collectives/reduce.h"
 #include "pkl5/comm/intracomm.h"
 #include "pkl5/comm/message.h"
 #include "pkl5/comm/request.h"
+#include "pkl5/testing/comm_testing.h"
 #include "pkl5/testing/mpi_handle_counter.h"
 #include "pkl5/testing/status_matchers.h"
 
@@ -83,6 +89,25 @@ void Round(Intracomm& comm, int round) {
   EXPECT_THAT(gather(comm, large, 0), IsOk());
   EXPECT_THAT(alltoall(comm, std::vector<int>(static_cast<size_t>(size), 1)),
               IsOk());
+
+  // 11-12: a reduction in chunks through MPI and one through the tree, a
+  // receive into the caller's storage completed by waitany, a barrier.
+  std::vector<double> sum = large;
+  EXPECT_THAT(allreduce(comm, sum, sum, std::plus<>()), IsOk());
+  EXPECT_THAT(scan(comm, std::string("s"), std::plus<>()), IsOk());
+  std::vector<double> into;
+  absl::StatusOr<Request> into_request = comm.irecv_into(into, previous, 11);
+  ASSERT_THAT(into_request, IsOk());
+  absl::StatusOr<Request> third = comm.isend(large, next, 11);
+  ASSERT_THAT(third, IsOk());
+  std::vector<Request*> both = {&*into_request, &*third};
+  while (true) {
+    absl::StatusOr<std::optional<size_t>> done = Request::waitany(both);
+    ASSERT_THAT(done, IsOk());
+    if (!done->has_value()) break;
+  }
+  EXPECT_EQ(into, large);
+  EXPECT_THAT(comm.barrier(), IsOk());
 }
 
 TEST(HandleLeakTest, TrafficAndAFreedCommunicatorLeaveNoHandles) {
@@ -128,6 +153,26 @@ TEST(HandleLeakTest, TrafficAndAFreedCommunicatorLeaveNoHandles) {
   EXPECT_GT(created.datatypes, created_before.datatypes + kRounds);
   EXPECT_GT(created.requests, created_before.requests + kRounds);
   EXPECT_EQ(LiveMpiHandles(), before) << "created during the test: " << created;
+}
+
+// Reductions on an intercommunicator make an intracommunicator per group
+// (cached with the collectives' context): freed with the communicator.
+TEST(HandleLeakTest, ReductionsOnAnIntercommunicatorLeaveNoHandles) {
+  int world_size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  if (world_size < 2) GTEST_SKIP() << "an intercommunicator needs 2 ranks";
+  const MpiHandles before = LiveMpiHandles();
+  {
+    absl::StatusOr<std::unique_ptr<internal_testing::TestComm>> test =
+        internal_testing::TestComm::Create(/*inter=*/true, CommOptions());
+    ASSERT_THAT(test, IsOk());
+    for (int round = 0; round < 10; ++round) {
+      EXPECT_THAT(allreduce((*test)->comm(), std::string("x"), std::plus<>()),
+                  IsOk());
+      EXPECT_THAT(allreduce((*test)->comm(), round, std::plus<>()), IsOk());
+    }
+  }
+  EXPECT_EQ(LiveMpiHandles(), before);
 }
 
 }  // namespace

@@ -96,6 +96,12 @@ int MPI_Intercomm_create(MPI_Comm local_comm, int local_leader,
   return result;
 }
 
+int MPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm* newintracomm) {
+  const int result = PMPI_Intercomm_merge(intercomm, high, newintracomm);
+  NewCommunicator(result);
+  return result;
+}
+
 int MPI_Comm_free(MPI_Comm* comm) {
   const int result = PMPI_Comm_free(comm);
   if (result == MPI_SUCCESS) --pkl5::internal_testing::live_communicators;
@@ -151,6 +157,12 @@ int MPI_Irecv(void* buf, int count, MPI_Datatype datatype, int source, int tag,
               MPI_Comm comm, MPI_Request* request) {
   const int result =
       PMPI_Irecv(buf, count, datatype, source, tag, comm, request);
+  Created(result, *request);
+  return result;
+}
+
+int MPI_Ibarrier(MPI_Comm comm, MPI_Request* request) {
+  const int result = PMPI_Ibarrier(comm, request);
   Created(result, *request);
   return result;
 }
