@@ -26,9 +26,10 @@ int ReduceChunk(const ReduceGroup& group, const ReduceCall& call,
   switch (call.kind) {
     case ReduceKind::kReduce:
       if (group.inter) {
-        return MPI_Reduce(group.sends ? const_cast<char*>(in) : nullptr,
-                          group.receives ? out : nullptr, count, arrays.type,
-                          arrays.op, call.root, group.comm);
+        // The root's send buffer is not significant, but MPICH rejects a
+        // null one: the input (valid memory) stands in everywhere.
+        return MPI_Reduce(const_cast<char*>(in), group.receives ? out : nullptr,
+                          count, arrays.type, arrays.op, call.root, group.comm);
       }
       // Only the root may pass MPI_IN_PLACE; elsewhere the input is read.
       return MPI_Reduce(group.receives ? send : const_cast<char*>(in),
