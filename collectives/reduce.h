@@ -66,6 +66,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/status_macros.h"
+#include "pkl5/collectives/collectives.h"
 #include "pkl5/collectives/internal/native_reduce.h"
 #include "pkl5/collectives/internal/reduce_engine.h"
 #include "pkl5/comm/comm.h"
@@ -306,9 +307,7 @@ class ObjectReduction final : public Reduction {
 
   std::vector<ConstPiece> Encode(Slot slot) override {
     frames_[slot] = pkl5::Encode(*current_[slot], encode_);
-    const comm_internal::FramePieceList pieces =
-        comm_internal::FramePieces(frames_[slot]);
-    return std::vector<ConstPiece>(pieces.begin(), pieces.end());
+    return PiecesOf(frames_[slot]);
   }
   comm_internal::DecodeTarget& Target(Slot slot) override {
     current_[slot] = &values_[slot];

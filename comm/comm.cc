@@ -159,12 +159,9 @@ absl::Status Comm::barrier() {
                         State());
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<PendingOperation> barrier,
                         state->transport->StartBarrier());
-  while (state->progress.AnyBesides(nullptr)) {
-    PKL5_ASSIGN_OR_RETURN(const bool done, barrier->Test());
-    if (done) return absl::OkStatus();
-    state->progress.Advance(nullptr);
-  }
-  return barrier->Wait();
+  return comm_internal::WaitAdvancing(
+      state->progress, /*self=*/nullptr, /*self_listed=*/false,
+      [&] { return barrier->Test(); }, [&] { return barrier->Wait(); });
 }
 
 absl::StatusOr<bool> Comm::iprobe(int source, int tag, Status* status) {

@@ -183,12 +183,10 @@ class Comm {
                              int source = MPI_ANY_SOURCE,
                              int recvtag = MPI_ANY_TAG,
                              Status* status = nullptr) {
-    PKL5_ASSIGN_OR_RETURN(Request sent, isend(send_object, dest, sendtag));
-    absl::StatusOr<R> received = recv<R>(source, recvtag, status);
-    absl::Status send_status = sent.wait();
-    PKL5_RETURN_IF_ERROR(received.status());
-    PKL5_RETURN_IF_ERROR(send_status);
-    return received;
+    R object{};
+    PKL5_RETURN_IF_ERROR(sendrecv_into(send_object, dest, object, source,
+                                       sendtag, recvtag, status));
+    return object;
   }
 
   // sendrecv into `recv_object`, reusing its storage (see recv_into).

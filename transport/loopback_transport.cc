@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -57,53 +58,28 @@ class DoneOperation : public PendingOperation {
   absl::Status Wait() override { return absl::OkStatus(); }
 };
 
-// A synchronous send: done once its message is matched.
-class SynchronousSend : public PendingOperation {
+// An operation done once `done` (read under the world's lock) holds: a
+// synchronous send once its message is matched, a barrier once every rank
+// arrived.
+class ConditionOperation : public PendingOperation {
  public:
-  SynchronousSend(std::mutex& mutex, std::condition_variable& changed,
-                  std::shared_ptr<bool> matched)
-      : mutex_(mutex), changed_(changed), matched_(std::move(matched)) {}
+  ConditionOperation(std::mutex& mutex, std::condition_variable& changed,
+                     std::function<bool()> done)
+      : mutex_(mutex), changed_(changed), done_(std::move(done)) {}
   absl::StatusOr<bool> Test() override {
     std::lock_guard<std::mutex> lock(mutex_);
-    return *matched_;
+    return done_();
   }
   absl::Status Wait() override {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return *matched_; });
+    changed_.wait(lock, done_);
     return absl::OkStatus();
   }
 
  private:
   std::mutex& mutex_;
   std::condition_variable& changed_;
-  std::shared_ptr<bool> matched_;
-};
-
-// A barrier this rank has arrived at: done once every rank has (the
-// world's barrier generation moved on).
-class LoopbackBarrier : public PendingOperation {
- public:
-  LoopbackBarrier(std::mutex& mutex, std::condition_variable& changed,
-                  const int& generation, int arrived_in)
-      : mutex_(mutex),
-        changed_(changed),
-        generation_(generation),
-        arrived_in_(arrived_in) {}
-  absl::StatusOr<bool> Test() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return generation_ != arrived_in_;
-  }
-  absl::Status Wait() override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return generation_ != arrived_in_; });
-    return absl::OkStatus();
-  }
-
- private:
-  std::mutex& mutex_;
-  std::condition_variable& changed_;
-  const int& generation_;  // guarded by mutex_
-  const int arrived_in_;
+  std::function<bool()> done_;
 };
 
 class LoopbackObject : public ReceivedObject {
@@ -285,8 +261,9 @@ class LoopbackTransport : public Transport {
       world_.changed_.notify_all();
     }
     if (mode == SendMode::kSynchronous) {
-      return std::unique_ptr<PendingOperation>(new SynchronousSend(
-          world_.mutex_, world_.changed_, std::move(matched)));
+      return std::unique_ptr<PendingOperation>(new ConditionOperation(
+          world_.mutex_, world_.changed_,
+          [matched = std::move(matched)] { return *matched; }));
     }
     return std::unique_ptr<PendingOperation>(new DoneOperation());
   }
@@ -422,8 +399,10 @@ std::unique_ptr<PendingOperation> LoopbackWorld::ArriveAtBarrier() {
     ++barrier_generation_;
     changed_.notify_all();
   }
-  return std::make_unique<LoopbackBarrier>(mutex_, changed_,
-                                           barrier_generation_, generation);
+  // The generation moves on when the last rank arrives.
+  return std::make_unique<ConditionOperation>(
+      mutex_, changed_,
+      [this, generation] { return barrier_generation_ != generation; });
 }
 
 void LoopbackWorld::Barrier() { ArriveAtBarrier()->Wait().IgnoreError(); }

@@ -27,7 +27,6 @@ struct Group {
   int peers = 0;
   size_t block_bytes = 0;
   DecodeOptions decode;
-  uint64_t max_object_bytes = 0;
 };
 
 absl::StatusOr<Group> GroupOf(Comm& comm) {
@@ -39,8 +38,9 @@ absl::StatusOr<Group> GroupOf(Comm& comm) {
   group.rank = comm.rank();
   group.inter = comm.is_inter();
   group.peers = comm.peer_count();
-  group.block_bytes = comm.options().transport.block_bytes;
-  group.decode = comm.options().decode;
+  const CommOptions options = comm.options();  // a copy: take it once
+  group.block_bytes = options.transport.block_bytes;
+  group.decode = options.decode;
   return group;
 }
 
@@ -52,29 +52,15 @@ struct Roles {
   bool member_side = false;  // a member receiving from / sending to it
 };
 
-absl::StatusOr<Roles> RolesOf(const Comm& comm, int root, int peers) {
+absl::StatusOr<Roles> RolesOf(const Comm& comm, int root) {
+  PKL5_RETURN_IF_ERROR(CheckRoot(comm, root));
   Roles roles;
   if (!comm.is_inter()) {
-    if (root < 0 || root >= comm.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid root ", root,
-                                                     ": the communicator has ",
-                                                     comm.size(), " ranks"));
-    }
     roles.root_side = comm.rank() == root;
     roles.member_side = true;
-    return roles;
-  }
-  if (root == MPI_ROOT) {
-    roles.root_side = true;
-  } else if (root >= 0 && root < peers) {
-    roles.member_side = true;
-  } else if (root != MPI_PROC_NULL) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid root ", root,
-        " on an intercommunicator: pass MPI_ROOT at the root, MPI_PROC_NULL "
-        "at the other ranks of its group, and the root's rank in its group "
-        "(0..",
-        peers - 1, ") at the ranks of the other group"));
+  } else {
+    roles.root_side = root == MPI_ROOT;
+    roles.member_side = root >= 0;
   }
   return roles;
 }
@@ -148,10 +134,30 @@ absl::Status ReceiveEveryRank(
 
 }  // namespace
 
+absl::Status CheckRoot(const Comm& comm, int root) {
+  if (!comm.is_inter()) {
+    if (root >= 0 && root < comm.size()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("invalid root ", root,
+                                                   ": the communicator has ",
+                                                   comm.size(), " ranks"));
+  }
+  const int peers = comm.peer_count();
+  if (root == MPI_ROOT || root == MPI_PROC_NULL ||
+      (root >= 0 && root < peers)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid root ", root,
+      " on an intercommunicator: pass MPI_ROOT at the root, MPI_PROC_NULL "
+      "at the other ranks of its group, and the root's rank in its group "
+      "(0..",
+      peers - 1, ") at the ranks of the other group"));
+}
+
 absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
                    TargetOne& target) {
   PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
-  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root, group.peers));
+  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root));
   if (!roles.root_side && !roles.member_side) return absl::OkStatus();
   std::string block(kBlockBytes, '\0');
   std::vector<uint64_t> table;
@@ -177,7 +183,7 @@ absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
 absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
                     const MakeTargets& targets) {
   PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
-  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root, group.peers));
+  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root));
   // Members send; the root receives (on an intracommunicator it is both).
   const bool sends = roles.member_side;
   const bool receives = roles.root_side;
@@ -216,7 +222,7 @@ absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
 absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
                      TargetOne& target) {
   PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
-  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root, group.peers));
+  PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root));
   const bool sends = roles.root_side;
   const bool receives = roles.member_side;
   const size_t peers = static_cast<size_t>(group.peers);

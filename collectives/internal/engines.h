@@ -28,6 +28,10 @@ using MakeTargets =
 // The one object this rank receives into.
 using TargetOne = comm_internal::DecodeTarget;
 
+// kInvalidArgument unless `root` is a valid root argument of a rooted
+// collective on `comm` (collectives.h: as MPI takes it).
+absl::Status CheckRoot(const Comm& comm, int root);
+
 absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
                    TargetOne& target);
 absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,

@@ -10,6 +10,7 @@
 #include "pkl5/base/status_macros.h"
 #include "pkl5/collectives/internal/block.h"
 #include "pkl5/collectives/internal/context.h"
+#include "pkl5/collectives/internal/engines.h"
 #include "pkl5/collectives/internal/parts.h"
 #include "pkl5/collectives/internal/receive_from_block.h"
 
@@ -30,26 +31,6 @@ const char* KindName(ReduceKind kind) {
       return "exscan";
   }
   return "reduction";
-}
-
-// This rank's own argument errors, found before anything is exchanged.
-absl::Status CheckRoot(const Comm& comm, const ReduceCall& call) {
-  if (call.kind != ReduceKind::kReduce) return absl::OkStatus();
-  if (!comm.is_inter()) {
-    if (call.root >= 0 && call.root < comm.size()) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat("pkl5 reduce: invalid root ", call.root,
-                     ": the communicator has ", comm.size(), " ranks"));
-  }
-  if (call.root == MPI_ROOT || call.root == MPI_PROC_NULL ||
-      (call.root >= 0 && call.root < comm.peer_count())) {
-    return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "pkl5 reduce: invalid root ", call.root,
-      " on an intercommunicator: pass MPI_ROOT at the root, MPI_PROC_NULL at "
-      "the other ranks of its group, and the root's rank in its group (0..",
-      comm.peer_count() - 1, ") at the ranks of the other group"));
 }
 
 // The fields every rank must agree on, in the order their disagreement is
@@ -124,24 +105,34 @@ absl::Status CheckAgreement(MPI_Comm both, bool inter, const ReduceCall& call,
   return absl::OkStatus();
 }
 
+// Writes the block of `slot`'s value into `block` (kBlockBytes) and returns
+// the parts that follow it; or, when `error` is not OK or the value is over
+// the receivers' max_object_bytes (which then becomes `error`), the block
+// of the error and no parts. `table` keeps a size table's bytes alive.
+std::vector<ConstPiece> WriteValueBlock(Reduction& reduction, Slot slot,
+                                        const DecodeOptions& decode,
+                                        absl::Status& error, char* block,
+                                        std::vector<uint64_t>& table) {
+  if (error.ok()) {
+    const std::vector<ConstPiece> pieces = reduction.Encode(slot);
+    error = CheckObjectSize(pieces, decode);
+    if (error.ok()) return WriteObjectBlock(pieces, block, table);
+  }
+  WriteErrorBlock(error, block);
+  return {};
+}
+
 // The sends of one value: its block (the value's envelope, or an error)
 // and the parts after it, posted as nonblocking sends so that two ranks
 // may exchange values, then waited for.
 class Outgoing {
  public:
-  // Posts `slot`'s value to `dest`, or `error` instead when not OK (or
-  // when the value is over the receivers' max_object_bytes, which then
-  // becomes the returned error).
+  // Posts `slot`'s value to `dest`, or `error` instead (WriteValueBlock).
   absl::Status Post(Reduction& reduction, Slot slot, absl::Status& error,
                     const ReduceGroup& group, MPI_Comm comm, int dest) {
     block_.assign(kBlockBytes, '\0');
-    std::vector<ConstPiece> parts;
-    if (error.ok()) {
-      const std::vector<ConstPiece> pieces = reduction.Encode(slot);
-      error = CheckObjectSize(pieces, group.decode);
-      if (error.ok()) parts = WriteObjectBlock(pieces, block_.data(), table_);
-    }
-    if (!error.ok()) WriteErrorBlock(error, block_.data());
+    const std::vector<ConstPiece> parts = WriteValueBlock(
+        reduction, slot, group.decode, error, block_.data(), table_);
     MPI_Request request = MPI_REQUEST_NULL;
     PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Isend(block_.data(), static_cast<int>(kBlockBytes), MPI_BYTE, dest,
@@ -227,13 +218,8 @@ absl::Status BcastResult(Reduction& reduction, const ReduceGroup& group,
   std::vector<uint64_t> table;
   std::vector<ConstPiece> parts;
   if (group.rank == 0) {
-    if (error.ok()) {
-      const std::vector<ConstPiece> pieces =
-          reduction.Encode(Reduction::kResult);
-      error = CheckObjectSize(pieces, group.decode);
-      if (error.ok()) parts = WriteObjectBlock(pieces, block.data(), table);
-    }
-    if (!error.ok()) WriteErrorBlock(error, block.data());
+    parts = WriteValueBlock(reduction, Reduction::kResult, group.decode, error,
+                            block.data(), table);
   }
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Bcast(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE, 0,
@@ -367,9 +353,10 @@ absl::StatusOr<ReduceGroup> StartReduction(Comm& comm, const ReduceCall& call) {
   group.rank = comm.rank();
   group.size = comm.size();
   group.inter = comm.is_inter();
-  group.block_bytes = comm.options().transport.block_bytes;
-  group.encode = comm.options().encode;
-  group.decode = comm.options().decode;
+  const CommOptions options = comm.options();  // a copy: take it once
+  group.block_bytes = options.transport.block_bytes;
+  group.encode = options.encode;
+  group.decode = options.decode;
   group.sends = true;
   switch (call.kind) {
     case ReduceKind::kReduce:
@@ -385,8 +372,10 @@ absl::StatusOr<ReduceGroup> StartReduction(Comm& comm, const ReduceCall& call) {
       group.receives = group.rank != 0;
       break;
   }
-  PKL5_RETURN_IF_ERROR(
-      CheckAgreement(groups.both, group.inter, call, CheckRoot(comm, call)));
+  PKL5_RETURN_IF_ERROR(CheckAgreement(groups.both, group.inter, call,
+                                      call.kind == ReduceKind::kReduce
+                                          ? CheckRoot(comm, call.root)
+                                          : absl::OkStatus()));
   return group;
 }
 
