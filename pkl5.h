@@ -17,6 +17,7 @@
 // clang-format on
 
 #include "pkl5/collectives/collectives.h"
+#include "pkl5/collectives/nonblocking.h"
 #include "pkl5/collectives/reduce.h"
 #include "pkl5/comm/comm.h"
 #include "pkl5/comm/intercomm.h"

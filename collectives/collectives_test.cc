@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "pkl5/comm/intercomm.h"
 #include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/collective_testing.h"
 #include "pkl5/testing/comm_testing.h"
 #include "pkl5/testing/status_matchers.h"
 
@@ -27,78 +28,10 @@ using ::pkl5::internal_testing::IsOkAndHolds;
 using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
-enum class Kind { kIntra, kInter };
+using ::pkl5::internal_testing::AllSettings;
+using ::pkl5::internal_testing::SettingName;
 
-struct Setting {
-  Kind kind;
-  uint64_t threshold;
-  size_t block_bytes;  // small: the large-count path with small data
-};
-
-std::string Name(const ::testing::TestParamInfo<Setting>& info) {
-  std::string name = info.param.kind == Kind::kIntra ? "Intra" : "Inter";
-  name += info.param.threshold == 0 ? "AllOutOfBand" : "DefaultThreshold";
-  if (info.param.block_bytes < 4096) name += "LargeCountPath";
-  return name;
-}
-
-int WorldSize() {
-  int size = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return size;
-}
-
-class CollectivesTest : public ::testing::TestWithParam<Setting> {
- protected:
-  void SetUp() override {
-    MPI_Barrier(MPI_COMM_WORLD);
-    CommOptions options;
-    options.encode.out_of_band_threshold = GetParam().threshold;
-    options.transport.block_bytes = GetParam().block_bytes;
-    if (!intra() && WorldSize() == 1) {
-      GTEST_SKIP() << "an intercommunicator needs 2 ranks";
-    }
-    // A communicator per test, so each test's first collective makes its
-    // context afresh.
-    absl::StatusOr<std::unique_ptr<internal_testing::TestComm>> test =
-        internal_testing::TestComm::Create(!intra(), options);
-    ASSERT_THAT(test, IsOk());
-    test_ = *std::move(test);
-    low_ = test_->low();
-  }
-  void TearDown() override {
-    test_.reset();
-    MPI_Barrier(MPI_COMM_WORLD);
-  }
-
-  Comm& comm() { return test_->comm(); }
-  bool intra() const { return GetParam().kind == Kind::kIntra; }
-  int size() { return comm().size(); }
-  int rank() { return comm().rank(); }
-  int remote_size() { return test_->peers(); }
-
-  // Runs `body(root_argument, receives)` for every root, in the order of
-  // mpi4py's intercommunicator tests: the lower group's roots first.
-  template <typename Body>
-  void ForEachRoot(Body&& body) {
-    if (intra()) {
-      for (int root = 0; root < size(); ++root) body(root, true);
-      return;
-    }
-    for (bool low_group_roots : {true, false}) {
-      if (low_group_roots == low_) {
-        for (int root = 0; root < size(); ++root) {
-          body(root == rank() ? MPI_ROOT : MPI_PROC_NULL, false);
-        }
-      } else {
-        for (int root = 0; root < remote_size(); ++root) body(root, true);
-      }
-    }
-  }
-
-  std::unique_ptr<internal_testing::TestComm> test_;
-  bool low_ = false;
-};
+using CollectivesTest = ::pkl5::internal_testing::CollectiveTest;
 
 TEST_P(CollectivesTest, BcastFromEveryRoot) {
   ForEachObject([&](const auto& object) {
@@ -282,16 +215,7 @@ TEST_P(CollectivesTest, ErrorsReachEveryRankAndLoseNothing) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Settings, CollectivesTest,
-    ::testing::Values(
-        Setting{Kind::kIntra, 0, kDefaultBlockBytes},
-        Setting{Kind::kIntra, kDefaultOutOfBandThreshold, kDefaultBlockBytes},
-        Setting{Kind::kIntra, 0, 65},
-        Setting{Kind::kInter, 0, kDefaultBlockBytes},
-        Setting{Kind::kInter, kDefaultOutOfBandThreshold, kDefaultBlockBytes},
-        Setting{Kind::kInter, 0, 65}),
-    Name);
+INSTANTIATE_TEST_SUITE_P(Settings, CollectivesTest, AllSettings(), SettingName);
 
 // An object over the cap at the root reaches every rank as the same error.
 TEST(CollectivesCapTest, AnObjectOverTheCapFailsEverywhere) {

@@ -349,10 +349,10 @@ class ObjectReduction final : public Reduction {
   std::optional<comm_internal::ObjectTarget<T>> targets_[3];
 };
 
-// Every reduction: the agreement check, then MPI or the tree.
+// The checks of a reduction of T with Op, and what every rank must agree
+// on.
 template <typename T, typename Op>
-absl::Status Reduce(Comm& comm, ReduceKind kind, const T& value, T& out,
-                    const Op& op, int root) {
+ReduceCall CallOf(ReduceKind kind, const T& value, int root) {
   using P = Plan<T, Op>;
   static_assert(P::kCallable,
                 "pkl5 reductions take op(const T&, const T&) returning T or "
@@ -365,38 +365,66 @@ absl::Status Reduce(Comm& comm, ReduceKind kind, const T& value, T& out,
   call.signature = P::Signature();
   if constexpr (P::kElementWise) call.length = value.size();
   call.description = P::Description();
+  return call;
+}
+
+// The arrays MPI reduces: `value`'s, into `out` where this rank receives a
+// result (`out` resized to match).
+template <typename T, typename Op>
+NativeArrays NativeArraysOf(const T& value, T& out, bool receives) {
+  using P = Plan<T, Op>;
+  NativeArrays arrays;
+  arrays.element_bytes = sizeof(typename P::Operand);
+  arrays.type = NativeType<typename P::Operand>();
+  arrays.op = NativeOp(P::kStandard);
+  if constexpr (P::kVector) {
+    arrays.input = value.data();
+    arrays.count = value.size();
+    if (receives) {
+      if (&out != &value) out.resize(value.size());
+      arrays.output = out.data();
+    }
+  } else {
+    arrays.input = &value;
+    arrays.count = 1;
+    if (receives) arrays.output = &out;
+  }
+  return arrays;
+}
+
+// What combines two values: the op itself, or a standard op applied
+// element by element.
+template <typename T, typename Op>
+auto CombinerOf(const Op& op) {
+  using P = Plan<T, Op>;
+  using RawOp = typename P::RawOp;
+  const RawOp& raw = [&]() -> const RawOp& {
+    if constexpr (UnwrapCommutative<Op>::kMarked) {
+      return op.op;
+    } else {
+      return op;
+    }
+  }();
+  if constexpr (P::kElementWise) {
+    return ElementWise<RawOp>{raw};
+  } else {
+    return RawOp(raw);
+  }
+}
+
+// Every reduction: the agreement check, then MPI or the tree.
+template <typename T, typename Op>
+absl::Status Reduce(Comm& comm, ReduceKind kind, const T& value, T& out,
+                    const Op& op, int root) {
+  using P = Plan<T, Op>;
+  const ReduceCall call = CallOf<T, Op>(kind, value, root);
   PKL5_ASSIGN_OR_RETURN(const ReduceGroup group, StartReduction(comm, call));
   if constexpr (P::kNative) {
-    NativeArrays arrays;
-    arrays.element_bytes = sizeof(typename P::Operand);
-    arrays.type = NativeType<typename P::Operand>();
-    arrays.op = NativeOp(P::kStandard);
-    if constexpr (P::kVector) {
-      arrays.input = value.data();
-      arrays.count = value.size();
-      if (group.receives) {
-        if (&out != &value) out.resize(value.size());
-        arrays.output = out.data();
-      }
-    } else {
-      arrays.input = &value;
-      arrays.count = 1;
-      if (group.receives) arrays.output = &out;
-    }
-    return ReduceNative(group, call, arrays);
+    return ReduceNative(group, call,
+                        NativeArraysOf<T, Op>(value, out, group.receives));
   } else {
-    using RawOp = typename P::RawOp;
-    using Combiner =
-        std::conditional_t<P::kElementWise, ElementWise<RawOp>, RawOp>;
-    const RawOp& raw = [&]() -> const RawOp& {
-      if constexpr (UnwrapCommutative<Op>::kMarked) {
-        return op.op;
-      } else {
-        return op;
-      }
-    }();
-    ObjectReduction<T, Combiner> reduction(value, Combiner{raw}, group.rank,
-                                           group.encode);
+    ObjectReduction<T, decltype(CombinerOf<T>(op))> reduction(
+        value, CombinerOf<T>(op), group.rank, group.encode);
     PKL5_RETURN_IF_ERROR(ReduceObjects(group, call, reduction));
     if (group.receives) reduction.Deliver(out);
     return absl::OkStatus();

@@ -61,6 +61,9 @@
 #include "pkl5/transport/transport.h"
 
 namespace pkl5 {
+namespace comm_internal {
+struct CommAccess;
+}  // namespace comm_internal
 
 class Comm {
  public:
@@ -244,6 +247,7 @@ class Comm {
   }
 
  private:
+  friend struct comm_internal::CommAccess;
   // probe (block) and iprobe (not): one waits, the other looks once.
   absl::StatusOr<bool> PeekObject(int source, int tag, Status* status,
                                   bool block);

@@ -37,6 +37,9 @@
 #include "pkl5/comm/status.h"
 
 namespace pkl5 {
+namespace comm_internal {
+struct CommAccess;
+}  // namespace comm_internal
 
 template <typename T>
 class RecvRequest;
@@ -176,6 +179,7 @@ class Request {
  private:
   friend class Comm;
   friend class Message;
+  friend struct comm_internal::CommAccess;
   // The indices of the active requests.
   static std::vector<size_t> Active(absl::Span<Request* const> requests);
   // One pass of testsome over `active` (indices of active requests).
@@ -226,7 +230,9 @@ class RecvRequest : public Request {
  private:
   friend class Comm;
   friend class Message;
-  explicit RecvRequest(std::unique_ptr<comm_internal::ReceiveState<T>> state)
+  friend struct comm_internal::CommAccess;
+  // `state` holds a T (RequestState::HeldObject).
+  explicit RecvRequest(std::unique_ptr<comm_internal::RequestState> state)
       : Request(std::move(state)) {}
 
   absl::Status CheckNotNull() const {
@@ -241,8 +247,7 @@ class RecvRequest : public Request {
       return absl::CancelledError(
           "the pkl5 receive was cancelled before anything matched it");
     }
-    auto& received = static_cast<comm_internal::ReceiveState<T>&>(*state_);
-    T object = std::move(received.value());
+    T object = std::move(*static_cast<T*>(state_->HeldObject()));
     state_.reset();
     return object;
   }

@@ -1,5 +1,6 @@
 #include "pkl5/collectives/internal/context.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "pkl5/base/mpi_comm.h"
@@ -24,6 +25,9 @@ absl::StatusOr<CollectiveContext::Groups> CollectiveContext::GroupComms() {
   MPI_Comm_test_inter(comm_, &inter);
   if (!inter) return Groups{comm_, comm_};
   if (groups_.both != MPI_COMM_NULL) return groups_;
+  // Merging is collective on comm_: nonblocking collectives started
+  // earlier post their collective calls first.
+  AwaitCollectiveCalls();
   MPI_Comm both = MPI_COMM_NULL;
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
       MPI_Intercomm_merge(comm_, /*high=*/0, &both),
@@ -68,6 +72,49 @@ CollectiveContext::~CollectiveContext() {
     MPI_Comm_free(&groups_.both);
   }
   MPI_Comm_free(&comm_);
+}
+
+void CollectiveContext::Add(PendingCollective* collective) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_.push_back(collective);
+}
+
+void CollectiveContext::Remove(PendingCollective* collective) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_.erase(std::remove(pending_.begin(), pending_.end(), collective),
+                 pending_.end());
+}
+
+void CollectiveContext::AdvanceLocked() {
+  bool turn = true;
+  for (PendingCollective* collective : pending_) {
+    collective->Advance(turn);
+    turn = turn && collective->posted_collective_calls();
+  }
+  pending_.erase(
+      std::remove_if(pending_.begin(), pending_.end(),
+                     [](const PendingCollective* c) { return c->done(); }),
+      pending_.end());
+}
+
+void CollectiveContext::Advance() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  AdvanceLocked();
+}
+
+void CollectiveContext::TryAdvance() {
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  if (lock.owns_lock()) AdvanceLocked();
+}
+
+void CollectiveContext::AwaitCollectiveCalls() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  while (std::any_of(pending_.begin(), pending_.end(),
+                     [](const PendingCollective* c) {
+                       return !c->posted_collective_calls();
+                     })) {
+    AdvanceLocked();
+  }
 }
 
 int CollectiveContext::NextTag() {

@@ -10,7 +10,11 @@
 
 #include <mpi.h>
 
+#include <mutex>
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "pkl5/collectives/internal/pending.h"
 #include "pkl5/comm/comm.h"
 
 namespace pkl5::collectives_internal {
@@ -41,17 +45,39 @@ class CollectiveContext {
   };
   absl::StatusOr<Groups> GroupComms();
 
+  // Nonblocking collectives started and not yet complete, in the order
+  // they were started (the order of the collective calls on every rank).
+  // Each is advanced in that order, with its turn (pending.h) once every
+  // one before it posted all its collective calls; complete ones leave.
+  void Add(PendingCollective* collective);
+  // Drops one that is complete or that will never be advanced again.
+  void Remove(PendingCollective* collective);
+  // One pass over every pending collective, without blocking.
+  void Advance();
+  // The same unless another thread is in a pass (progress from other
+  // pkl5 calls, which must not wait for one another).
+  void TryAdvance();
+  // Blocks, advancing them, until every pending collective has posted all
+  // its collective calls: a blocking collective calls it before posting
+  // its own, so every rank posts them in the order it called collectives.
+  // At once when none is pending.
+  void AwaitCollectiveCalls();
+
   ~CollectiveContext();
 
  private:
   CollectiveContext(MPI_Comm comm, int tag_bound)
       : comm_(comm), tag_bound_(tag_bound) {}
+  void AdvanceLocked();
 
   MPI_Comm comm_;
   // Made by GroupComms on an intercommunicator, else MPI_COMM_NULL.
   Groups groups_;
   const int tag_bound_;
   int next_tag_ = 0;
+  // Guards pending_ and every pass over it.
+  std::mutex mutex_;
+  std::vector<PendingCollective*> pending_;
 };
 
 }  // namespace pkl5::collectives_internal

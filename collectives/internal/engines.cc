@@ -17,77 +17,11 @@
 namespace pkl5::collectives_internal {
 namespace {
 
-// What every collective needs to know about the communicator.
-struct Group {
-  MPI_Comm comm = MPI_COMM_NULL;  // the private duplicate
-  int tag = 0;
-  int rank = 0;
-  bool inter = false;
-  // The ranks objects come from or go to: the size, or the remote size.
-  int peers = 0;
-  size_t block_bytes = 0;
-  DecodeOptions decode;
-};
-
-absl::StatusOr<Group> GroupOf(Comm& comm) {
-  PKL5_ASSIGN_OR_RETURN(CollectiveContext * context,
-                        CollectiveContext::Of(comm));
-  Group group;
-  group.comm = context->comm();
-  group.tag = context->NextTag();
-  group.rank = comm.rank();
-  group.inter = comm.is_inter();
-  group.peers = comm.peer_count();
-  const CommOptions options = comm.options();  // a copy: take it once
-  group.block_bytes = options.transport.block_bytes;
-  group.decode = options.decode;
-  return group;
-}
-
-// A rooted collective's roles for this rank (MPI 3.1 §5.2.2 for
-// intercommunicators: MPI_ROOT at the root, MPI_PROC_NULL at the rest of
-// its group, the root's remote rank in the other group).
-struct Roles {
-  bool root_side = false;    // the root (or, intra, also itself a member)
-  bool member_side = false;  // a member receiving from / sending to it
-};
-
-absl::StatusOr<Roles> RolesOf(const Comm& comm, int root) {
-  PKL5_RETURN_IF_ERROR(CheckRoot(comm, root));
-  Roles roles;
-  if (!comm.is_inter()) {
-    roles.root_side = comm.rank() == root;
-    roles.member_side = true;
-  } else {
-    roles.root_side = root == MPI_ROOT;
-    roles.member_side = root >= 0;
-  }
-  return roles;
-}
-
-// Writes the block of `pieces` (or of `error`) and returns the parts that
-// follow it.
-std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
-                              const absl::Status& error, char* block,
-                              std::vector<uint64_t>& table) {
-  if (!error.ok()) {
-    WriteErrorBlock(error, block);
-    return {};
-  }
-  return WriteObjectBlock(pieces, block, table);
-}
-
 absl::Status WaitAll(std::vector<MPI_Request>& requests) {
   return base_internal::MpiCallStatus(
       MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
                   MPI_STATUSES_IGNORE),
       "MPI_Waitall (pkl5 collective)");
-}
-
-absl::Status FromRank(const absl::Status& status, int rank) {
-  return absl::Status(
-      status.code(),
-      absl::StrCat(status.message(), " (object of rank ", rank, ")"));
 }
 
 // Receives object `s` of `blocks` into `target`: from this rank's own
@@ -134,6 +68,54 @@ absl::Status ReceiveEveryRank(
 
 }  // namespace
 
+absl::StatusOr<Group> GroupOf(Comm& comm, bool blocking) {
+  PKL5_ASSIGN_OR_RETURN(CollectiveContext * context,
+                        CollectiveContext::Of(comm));
+  // Nonblocking collectives started earlier post their collective calls
+  // first, as they do on every other rank.
+  if (blocking) context->AwaitCollectiveCalls();
+  Group group;
+  group.context = context;
+  group.comm = context->comm();
+  group.tag = context->NextTag();
+  group.rank = comm.rank();
+  group.inter = comm.is_inter();
+  group.peers = comm.peer_count();
+  const CommOptions options = comm.options();  // a copy: take it once
+  group.block_bytes = options.transport.block_bytes;
+  group.decode = options.decode;
+  return group;
+}
+
+absl::StatusOr<Roles> RolesOf(const Comm& comm, int root) {
+  PKL5_RETURN_IF_ERROR(CheckRoot(comm, root));
+  Roles roles;
+  if (!comm.is_inter()) {
+    roles.root_side = comm.rank() == root;
+    roles.member_side = true;
+  } else {
+    roles.root_side = root == MPI_ROOT;
+    roles.member_side = root >= 0;
+  }
+  return roles;
+}
+
+std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
+                              const absl::Status& error, char* block,
+                              std::vector<uint64_t>& table) {
+  if (!error.ok()) {
+    WriteErrorBlock(error, block);
+    return {};
+  }
+  return WriteObjectBlock(pieces, block, table);
+}
+
+absl::Status FromRank(const absl::Status& status, int rank) {
+  return absl::Status(
+      status.code(),
+      absl::StrCat(status.message(), " (object of rank ", rank, ")"));
+}
+
 absl::Status CheckRoot(const Comm& comm, int root) {
   if (!comm.is_inter()) {
     if (root >= 0 && root < comm.size()) return absl::OkStatus();
@@ -156,9 +138,8 @@ absl::Status CheckRoot(const Comm& comm, int root) {
 
 absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
                    TargetOne& target) {
-  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
   PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root));
-  if (!roles.root_side && !roles.member_side) return absl::OkStatus();
   std::string block(kBlockBytes, '\0');
   std::vector<uint64_t> table;
   std::vector<ConstPiece> parts;
@@ -172,6 +153,8 @@ absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
       MPI_Bcast(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE, root,
                 group.comm),
       "MPI_Bcast (pkl5 block)"));
+  // MPI_PROC_NULL on an intercommunicator: the call is all there is.
+  if (!roles.root_side && !roles.member_side) return absl::OkStatus();
   if (roles.root_side) {
     PKL5_RETURN_IF_ERROR(error);
     return BcastParts(parts, group.comm, root, group.block_bytes);
@@ -182,7 +165,7 @@ absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
 
 absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
                     const MakeTargets& targets) {
-  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
   PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root));
   // Members send; the root receives (on an intracommunicator it is both).
   const bool sends = roles.member_side;
@@ -221,7 +204,7 @@ absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
 
 absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
                      TargetOne& target) {
-  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
   PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root));
   const bool sends = roles.root_side;
   const bool receives = roles.member_side;
@@ -278,7 +261,7 @@ absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
 
 absl::Status Allgather(Comm& comm, const EncodeOne& encode,
                        const MakeTargets& targets) {
-  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
   std::string block(kBlockBytes, '\0');
   std::vector<uint64_t> table;
   const std::vector<ConstPiece> pieces = encode();
@@ -308,7 +291,7 @@ absl::Status Allgather(Comm& comm, const EncodeOne& encode,
 
 absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
                       const MakeTargets& targets) {
-  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm));
+  PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
   const size_t peers = static_cast<size_t>(group.peers);
   absl::StatusOr<std::vector<std::vector<ConstPiece>>> objects = encode(peers);
   absl::Status error = objects.status();

@@ -4,13 +4,17 @@
 #ifndef PKL5_COLLECTIVES_INTERNAL_ENGINES_H_
 #define PKL5_COLLECTIVES_INTERNAL_ENGINES_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "pkl5/comm/comm.h"
 #include "pkl5/comm/internal/receive_object.h"
+#include "pkl5/serialization/options.h"
 #include "pkl5/transport/internal/envelope.h"
 
 namespace pkl5::collectives_internal {
@@ -27,6 +31,44 @@ using MakeTargets =
     std::function<std::vector<comm_internal::DecodeTarget*>(size_t count)>;
 // The one object this rank receives into.
 using TargetOne = comm_internal::DecodeTarget;
+
+class CollectiveContext;
+
+// What every collective needs to know about the communicator.
+struct Group {
+  CollectiveContext* context = nullptr;
+  MPI_Comm comm = MPI_COMM_NULL;  // the private duplicate
+  int tag = 0;
+  int rank = 0;
+  bool inter = false;
+  // The ranks objects come from or go to: the size, or the remote size.
+  int peers = 0;
+  size_t block_bytes = 0;
+  DecodeOptions decode;
+};
+// The group of a collective call on `comm`: takes the call's tag. A
+// `blocking` call first lets pending nonblocking collectives post their
+// collective calls (a nonblocking one waits for its turn instead).
+absl::StatusOr<Group> GroupOf(Comm& comm, bool blocking);
+
+// A rooted collective's roles for this rank (MPI 3.1 §5.2.2 for
+// intercommunicators: MPI_ROOT at the root, MPI_PROC_NULL at the rest of
+// its group, the root's remote rank in the other group).
+struct Roles {
+  bool root_side = false;    // the root (or, intra, also itself a member)
+  bool member_side = false;  // a member receiving from / sending to it
+};
+// kInvalidArgument for an invalid root (see CheckRoot).
+absl::StatusOr<Roles> RolesOf(const Comm& comm, int root);
+
+// Writes the block of `pieces` (or of `error`, when not OK) and returns the
+// parts that follow it; `table` keeps the size table's bytes.
+std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
+                              const absl::Status& error, char* block,
+                              std::vector<uint64_t>& table);
+
+// `status` naming the rank whose object failed.
+absl::Status FromRank(const absl::Status& status, int rank);
 
 // kInvalidArgument unless `root` is a valid root argument of a rooted
 // collective on `comm` (collectives.h: as MPI takes it).

@@ -56,12 +56,17 @@ int ReduceChunk(const ReduceGroup& group, const ReduceCall& call,
   return MPI_ERR_OP;
 }
 
+// Elements per chunk: at most `block_bytes` of them, and below INT_MAX.
+size_t ChunkElements(const ReduceGroup& group, const NativeArrays& arrays) {
+  return std::clamp<size_t>(group.block_bytes / arrays.element_bytes, 1,
+                            INT_MAX);
+}
+
 }  // namespace
 
 absl::Status ReduceNative(const ReduceGroup& group, const ReduceCall& call,
                           const NativeArrays& arrays) {
-  const size_t chunk =
-      std::clamp<size_t>(group.block_bytes / arrays.element_bytes, 1, INT_MAX);
+  const size_t chunk = ChunkElements(group, arrays);
   const size_t chunk_bytes =
       std::min(chunk, arrays.count) * arrays.element_bytes;
   const bool needs_scratch =
@@ -75,6 +80,33 @@ absl::Status ReduceNative(const ReduceGroup& group, const ReduceCall& call,
         ReduceChunk(group, call, arrays, done * arrays.element_bytes, count,
                     scratch),
         "native MPI reduction (pkl5)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StartNativeAllreduce(const ReduceGroup& group,
+                                  const NativeArrays& arrays,
+                                  std::vector<char>& scratch,
+                                  std::vector<MPI_Request>& requests) {
+  const size_t chunk = ChunkElements(group, arrays);
+  const char* in = static_cast<const char*>(arrays.input);
+  if (group.inter && arrays.output == arrays.input) {
+    // No MPI_IN_PLACE on an intercommunicator: the input goes first.
+    scratch.assign(in, in + arrays.count * arrays.element_bytes);
+    in = scratch.data();
+  }
+  const bool in_place = !group.inter && arrays.output == arrays.input;
+  for (size_t done = 0; done < arrays.count; done += chunk) {
+    const int count = static_cast<int>(std::min(chunk, arrays.count - done));
+    const size_t offset = done * arrays.element_bytes;
+    MPI_Request request = MPI_REQUEST_NULL;
+    // MPI takes a non-const send buffer and only reads it.
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Iallreduce(in_place ? MPI_IN_PLACE : const_cast<char*>(in + offset),
+                       static_cast<char*>(arrays.output) + offset, count,
+                       arrays.type, arrays.op, group.comm, &request),
+        "MPI_Iallreduce (pkl5)"));
+    requests.push_back(request);
   }
   return absl::OkStatus();
 }

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "pkl5/collectives/internal/reduce_engine.h"
@@ -60,6 +61,14 @@ struct NativeArrays {
 // every rank reduces with chunk i of the others.
 absl::Status ReduceNative(const ReduceGroup& group, const ReduceCall& call,
                           const NativeArrays& arrays);
+
+// The allreduce of `arrays` as nonblocking MPI_Iallreduce calls, one per
+// chunk as ReduceNative splits them, appended to `requests`. `scratch`
+// holds a copy of the input where MPI forbids in place (intercomm).
+absl::Status StartNativeAllreduce(const ReduceGroup& group,
+                                  const NativeArrays& arrays,
+                                  std::vector<char>& scratch,
+                                  std::vector<MPI_Request>& requests);
 
 }  // namespace pkl5::collectives_internal
 

@@ -33,76 +33,83 @@ const char* KindName(ReduceKind kind) {
   return "reduction";
 }
 
-// The fields every rank must agree on, in the order their disagreement is
-// reported.
-enum Field {
-  kBadRoot,
-  kKind,
-  kSignature,
-  kLength,
-  kCommutative,
-  kRoot,
-  kFields
-};
+}  // namespace
 
-// One MPI_Allreduce (MPI_MAX of each field and of its complement, so the
-// least and the greatest) tells every rank whether all called alike; if
-// not, every rank returns kInvalidArgument and nothing else travels.
-absl::Status CheckAgreement(MPI_Comm both, bool inter, const ReduceCall& call,
-                            const absl::Status& own_error) {
-  uint64_t mine[kFields] = {};
-  mine[kBadRoot] = own_error.ok() ? 0 : 1;
-  mine[kKind] = static_cast<uint64_t>(call.kind);
-  mine[kSignature] = call.signature;
-  mine[kLength] = call.length;
-  mine[kCommutative] = call.commutative ? 1 : 0;
+Agreement AgreementOf(const ReduceCall& call, bool inter,
+                      const absl::Status& own_error) {
+  uint64_t mine[Agreement::kFields] = {};
+  mine[Agreement::kBadRoot] = own_error.ok() ? 0 : 1;
+  mine[Agreement::kKind] = static_cast<uint64_t>(call.kind);
+  mine[Agreement::kSignature] = call.signature;
+  mine[Agreement::kLength] = call.length;
+  mine[Agreement::kCommutative] = call.commutative ? 1 : 0;
   // Roots differ by design between an intercommunicator's groups.
-  mine[kRoot] = inter ? 0 : static_cast<uint64_t>(call.root);
-  uint64_t values[2 * kFields];
-  for (int i = 0; i < kFields; ++i) {
-    values[i] = mine[i];
-    values[kFields + i] = ~mine[i];
+  mine[Agreement::kRoot] = inter ? 0 : static_cast<uint64_t>(call.root);
+  Agreement agreement;
+  for (int i = 0; i < Agreement::kFields; ++i) {
+    agreement.values[i] = mine[i];
+    agreement.values[Agreement::kFields + i] = ~mine[i];
   }
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Allreduce(MPI_IN_PLACE, values, 2 * kFields, MPI_UINT64_T, MPI_MAX,
-                    both),
-      "MPI_Allreduce (pkl5 reduction check)"));
-  const auto least = [&](int field) { return ~values[kFields + field]; };
+  return agreement;
+}
+
+absl::Status AgreementVerdict(const Agreement& agreement,
+                              const ReduceCall& call,
+                              const absl::Status& own_error) {
+  using A = Agreement;
+  const uint64_t* values = agreement.values;
+  const auto least = [&](int field) { return ~values[A::kFields + field]; };
   const auto greatest = [&](int field) { return values[field]; };
   const auto differs = [&](int field) {
     return least(field) != greatest(field);
   };
   const std::string name = absl::StrCat("pkl5 ", KindName(call.kind));
   if (!own_error.ok()) return own_error;
-  if (differs(kBadRoot)) {
+  if (differs(A::kBadRoot)) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, ": another rank passed an invalid root"));
   }
-  if (differs(kKind)) {
+  if (differs(A::kKind)) {
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": the ranks called different reductions at the same point"));
   }
-  if (differs(kSignature)) {
+  if (differs(A::kSignature)) {
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": the ranks passed different types or ops (this rank: ",
         call.description, ")"));
   }
-  if (differs(kLength)) {
+  if (differs(A::kLength)) {
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": an element-wise reduction of vectors of different lengths (",
-        least(kLength), " to ", greatest(kLength),
+        least(A::kLength), " to ", greatest(A::kLength),
         " elements); every rank must pass the same length"));
   }
-  if (differs(kCommutative)) {
+  if (differs(A::kCommutative)) {
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": some ranks marked the op commutative and some did not"));
   }
-  if (differs(kRoot)) {
+  if (differs(A::kRoot)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(name, ": the ranks passed different roots (", least(kRoot),
-                     " to ", greatest(kRoot), ")"));
+        absl::StrCat(name, ": the ranks passed different roots (",
+                     least(A::kRoot), " to ", greatest(A::kRoot), ")"));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// One MPI_Allreduce of the agreement (MPI_MAX of each field and of its
+// complement, so the least and the greatest) tells every rank whether all
+// called alike; if not, every rank returns kInvalidArgument and nothing
+// else travels.
+absl::Status CheckAgreement(MPI_Comm both, bool inter, const ReduceCall& call,
+                            const absl::Status& own_error) {
+  Agreement agreement = AgreementOf(call, inter, own_error);
+  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+      MPI_Allreduce(MPI_IN_PLACE, agreement.values, Agreement::kValues,
+                    MPI_UINT64_T, MPI_MAX, both),
+      "MPI_Allreduce (pkl5 reduction check)"));
+  return AgreementVerdict(agreement, call, own_error);
 }
 
 // Writes the block of `slot`'s value into `block` (kBlockBytes) and returns
@@ -335,9 +342,13 @@ absl::Status Scan(Reduction& reduction, const ReduceGroup& group,
 
 }  // namespace
 
-absl::StatusOr<ReduceGroup> StartReduction(Comm& comm, const ReduceCall& call) {
+absl::StatusOr<ReduceGroup> ReduceGroupOf(Comm& comm, const ReduceCall& call,
+                                          bool blocking) {
   PKL5_ASSIGN_OR_RETURN(CollectiveContext * context,
                         CollectiveContext::Of(comm));
+  // Nonblocking collectives started earlier post their collective calls
+  // first, as they do on every other rank.
+  if (blocking) context->AwaitCollectiveCalls();
   if (comm.is_inter() &&
       (call.kind == ReduceKind::kScan || call.kind == ReduceKind::kExscan)) {
     return absl::InvalidArgumentError(
@@ -347,8 +358,10 @@ absl::StatusOr<ReduceGroup> StartReduction(Comm& comm, const ReduceCall& call) {
   PKL5_ASSIGN_OR_RETURN(const CollectiveContext::Groups groups,
                         context->GroupComms());
   ReduceGroup group;
+  group.context = context;
   group.comm = context->comm();
   group.local = groups.local;
+  group.both = groups.both;
   group.tag = context->NextTag();
   group.rank = comm.rank();
   group.size = comm.size();
@@ -372,10 +385,17 @@ absl::StatusOr<ReduceGroup> StartReduction(Comm& comm, const ReduceCall& call) {
       group.receives = group.rank != 0;
       break;
   }
-  PKL5_RETURN_IF_ERROR(CheckAgreement(groups.both, group.inter, call,
-                                      call.kind == ReduceKind::kReduce
-                                          ? CheckRoot(comm, call.root)
-                                          : absl::OkStatus()));
+  group.own_error = call.kind == ReduceKind::kReduce
+                        ? CheckRoot(comm, call.root)
+                        : absl::OkStatus();
+  return group;
+}
+
+absl::StatusOr<ReduceGroup> StartReduction(Comm& comm, const ReduceCall& call) {
+  PKL5_ASSIGN_OR_RETURN(ReduceGroup group,
+                        ReduceGroupOf(comm, call, /*blocking=*/true));
+  PKL5_RETURN_IF_ERROR(
+      CheckAgreement(group.both, group.inter, call, group.own_error));
   return group;
 }
 

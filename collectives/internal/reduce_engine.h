@@ -39,10 +39,14 @@ struct ReduceCall {
   absl::string_view description;
 };
 
+class CollectiveContext;
+
 // Where a reduction runs, once every rank agreed to it.
 struct ReduceGroup {
+  CollectiveContext* context = nullptr;
   MPI_Comm comm = MPI_COMM_NULL;   // the private duplicate
   MPI_Comm local = MPI_COMM_NULL;  // own group (comm when intra)
+  MPI_Comm both = MPI_COMM_NULL;   // both groups (comm when intra)
   int tag = 0;
   int rank = 0;  // in the own group
   int size = 0;  // of the own group
@@ -56,7 +60,40 @@ struct ReduceGroup {
   size_t block_bytes = 0;
   EncodeOptions encode;
   DecodeOptions decode;
+  // This rank's own argument error (an invalid root), which the agreement
+  // check reports to every rank.
+  absl::Status own_error;
 };
+
+// What the agreement check reduces: each field and its complement, under
+// MPI_MAX (so every rank learns the least and the greatest of each).
+struct Agreement {
+  enum Field {
+    kBadRoot,
+    kKind,
+    kSignature,
+    kLength,
+    kCommutative,
+    kRoot,
+    kFields
+  };
+  static constexpr int kValues = 2 * kFields;
+  uint64_t values[kValues] = {};
+};
+// This rank's side of the check.
+Agreement AgreementOf(const ReduceCall& call, bool inter,
+                      const absl::Status& own_error);
+// After the MPI_MAX reduction over `both`: kInvalidArgument, saying what
+// differs, unless every rank called alike.
+absl::Status AgreementVerdict(const Agreement& agreement,
+                              const ReduceCall& call,
+                              const absl::Status& own_error);
+
+// The group of `call` on `comm`, without the check (a nonblocking
+// reduction posts it itself). Takes the call's tag; `blocking` as for
+// GroupOf (engines.h).
+absl::StatusOr<ReduceGroup> ReduceGroupOf(Comm& comm, const ReduceCall& call,
+                                          bool blocking);
 
 // Checks `call`'s arguments and that every rank (both groups of an
 // intercommunicator) called alike: kInvalidArgument on every rank if not,

@@ -36,6 +36,9 @@ class RequestState {
   virtual absl::StatusOr<bool> Cancel() = 0;
   // Whether completing it leaves an object to take (a successful receive).
   virtual bool HoldsObject() const = 0;
+  // The object a RecvRequest<T> takes: a T, or nullptr when it holds none
+  // of its own.
+  virtual void* HeldObject() { return nullptr; }
   // Final once Test returned true or Wait returned.
   const Status& status() const { return status_; }
   // OK when the calling thread may complete it (thread_policy.h).
@@ -169,6 +172,7 @@ class ReceiveState final : public ObjectReceiveState {
   }
   // The received object (a value-initialized T from MPI_PROC_NULL).
   T& value() { return target_.object(); }
+  void* HeldObject() override { return kIntoCaller ? nullptr : &value(); }
 
  private:
   struct Nothing {};
