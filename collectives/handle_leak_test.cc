@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pkl5/collectives/collectives.h"
+#include "pkl5/collectives/nonblocking.h"
 #include "pkl5/collectives/reduce.h"
 #include "pkl5/comm/intracomm.h"
 #include "pkl5/comm/message.h"
@@ -108,6 +109,48 @@ void Round(Intracomm& comm, int round) {
   }
   EXPECT_EQ(into, large);
   EXPECT_THAT(comm.barrier(), IsOk());
+
+  // 13: nonblocking collectives, several pending at once, one rejected
+  // (another type than sent), one dropped pending.
+  std::vector<double> ibroadcast =
+      comm.rank() == 0 ? large : std::vector<double>();
+  absl::StatusOr<Request> started = ibcast(comm, ibroadcast, 0);
+  ASSERT_THAT(started, IsOk());
+  absl::StatusOr<RecvRequest<std::vector<std::vector<double>>>> gathered =
+      iallgather(comm, large);
+  ASSERT_THAT(gathered, IsOk());
+  absl::StatusOr<RecvRequest<std::vector<int>>> each =
+      ialltoall(comm, std::vector<int>(static_cast<size_t>(size), round));
+  ASSERT_THAT(each, IsOk());
+  std::vector<double> isum = large;
+  absl::StatusOr<Request> summed = iallreduce(comm, isum, isum, std::plus<>());
+  ASSERT_THAT(summed, IsOk());
+  absl::StatusOr<RecvRequest<std::string>> joined =
+      iallreduce(comm, std::string("j"), std::plus<>());
+  ASSERT_THAT(joined, IsOk());
+  {
+    auto dropped = igather(comm, large, 0);
+    ASSERT_THAT(dropped, IsOk());
+  }
+  std::vector<Request*> pending = {&*started, &*gathered, &*each, &*summed,
+                                   &*joined};
+  EXPECT_THAT(Request::waitall(pending), IsOk());
+  EXPECT_EQ(ibroadcast, large);
+  EXPECT_THAT(gathered->wait(), IsOk());
+  EXPECT_THAT(each->wait(), IsOk());
+  EXPECT_THAT(joined->wait(), IsOk());
+  std::vector<double> sent_here =
+      comm.rank() == 0 ? large : std::vector<double>();
+  std::string wrong;
+  absl::StatusOr<Request> rejected_bcast =
+      comm.rank() == 0 ? ibcast(comm, sent_here, 0) : ibcast(comm, wrong, 0);
+  ASSERT_THAT(rejected_bcast, IsOk());
+  absl::Status outcome = rejected_bcast->wait();
+  if (comm.rank() == 0) {
+    EXPECT_THAT(outcome, IsOk());
+  } else {
+    EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kInvalidArgument));
+  }
 }
 
 TEST(HandleLeakTest, TrafficAndAFreedCommunicatorLeaveNoHandles) {
@@ -156,7 +199,8 @@ TEST(HandleLeakTest, TrafficAndAFreedCommunicatorLeaveNoHandles) {
 }
 
 // Reductions on an intercommunicator make an intracommunicator per group
-// (cached with the collectives' context): freed with the communicator.
+// (cached with the collectives' context): freed with the communicator;
+// nonblocking ones too.
 TEST(HandleLeakTest, ReductionsOnAnIntercommunicatorLeaveNoHandles) {
   int world_size = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &world_size);
@@ -170,6 +214,14 @@ TEST(HandleLeakTest, ReductionsOnAnIntercommunicatorLeaveNoHandles) {
       EXPECT_THAT(allreduce((*test)->comm(), std::string("x"), std::plus<>()),
                   IsOk());
       EXPECT_THAT(allreduce((*test)->comm(), round, std::plus<>()), IsOk());
+      absl::StatusOr<RecvRequest<std::string>> joined =
+          iallreduce((*test)->comm(), std::string("y"), std::plus<>());
+      ASSERT_THAT(joined, IsOk());
+      absl::StatusOr<RecvRequest<int>> summed =
+          iallreduce((*test)->comm(), round, std::plus<>());
+      ASSERT_THAT(summed, IsOk());
+      EXPECT_THAT(joined->wait(), IsOk());
+      EXPECT_THAT(summed->wait(), IsOk());
     }
   }
   EXPECT_EQ(LiveMpiHandles(), before);

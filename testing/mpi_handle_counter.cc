@@ -167,6 +167,59 @@ int MPI_Ibarrier(MPI_Comm comm, MPI_Request* request) {
   return result;
 }
 
+// The nonblocking collectives pkl5's nonblocking collectives post.
+int MPI_Ibcast(void* buffer, int count, MPI_Datatype datatype, int root,
+               MPI_Comm comm, MPI_Request* request) {
+  const int result = PMPI_Ibcast(buffer, count, datatype, root, comm, request);
+  Created(result, *request);
+  return result;
+}
+
+int MPI_Igather(const void* sendbuf, int sendcount, MPI_Datatype sendtype,
+                void* recvbuf, int recvcount, MPI_Datatype recvtype, int root,
+                MPI_Comm comm, MPI_Request* request) {
+  const int result = PMPI_Igather(sendbuf, sendcount, sendtype, recvbuf,
+                                  recvcount, recvtype, root, comm, request);
+  Created(result, *request);
+  return result;
+}
+
+int MPI_Iscatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype,
+                 void* recvbuf, int recvcount, MPI_Datatype recvtype, int root,
+                 MPI_Comm comm, MPI_Request* request) {
+  const int result = PMPI_Iscatter(sendbuf, sendcount, sendtype, recvbuf,
+                                   recvcount, recvtype, root, comm, request);
+  Created(result, *request);
+  return result;
+}
+
+int MPI_Iallgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype,
+                   void* recvbuf, int recvcount, MPI_Datatype recvtype,
+                   MPI_Comm comm, MPI_Request* request) {
+  const int result = PMPI_Iallgather(sendbuf, sendcount, sendtype, recvbuf,
+                                     recvcount, recvtype, comm, request);
+  Created(result, *request);
+  return result;
+}
+
+int MPI_Ialltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype,
+                  void* recvbuf, int recvcount, MPI_Datatype recvtype,
+                  MPI_Comm comm, MPI_Request* request) {
+  const int result = PMPI_Ialltoall(sendbuf, sendcount, sendtype, recvbuf,
+                                    recvcount, recvtype, comm, request);
+  Created(result, *request);
+  return result;
+}
+
+int MPI_Iallreduce(const void* sendbuf, void* recvbuf, int count,
+                   MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                   MPI_Request* request) {
+  const int result =
+      PMPI_Iallreduce(sendbuf, recvbuf, count, datatype, op, comm, request);
+  Created(result, *request);
+  return result;
+}
+
 int MPI_Wait(MPI_Request* request, MPI_Status* status) {
   const MPI_Request before = *request;
   const int result = PMPI_Wait(request, status);
