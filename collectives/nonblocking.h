@@ -110,16 +110,43 @@ std::pair<const std::decay_t<V>*, std::shared_ptr<const void>> Keep(V&& value) {
   }
 }
 
+// A holder's frames of what its rank sends.
+struct SendingHolder : Holder {
+  Frame frame;
+  std::vector<Frame> frames;
+};
+
+// A call of `kind` from `root` that encodes, into `held`'s frames,
+// `object` (one object) or else `objects` (one per rank).
+template <typename T>
+ObjectCall SendingCall(Comm& comm, CollectiveKind kind, int root,
+                       SendingHolder* held, const T* object,
+                       const std::vector<T>* objects) {
+  const EncodeOptions encode = comm.options().encode;
+  ObjectCall call;
+  call.kind = kind;
+  call.root = root;
+  if (object != nullptr) {
+    call.encode_one = [held, object, encode] {
+      held->frame = Encode(*object, encode);
+      return PiecesOf(held->frame);
+    };
+  } else {
+    call.encode_each = [held, objects, encode](size_t count) {
+      return EncodeAll(*objects, count, encode, held->frames);
+    };
+  }
+  return call;
+}
+
 // One object received into `object` (the caller's or the holder's own).
 template <typename T>
-struct OneObject : Holder {
+struct OneObject : SendingHolder {
   explicit OneObject(T* into) : target(into != nullptr ? *into : own) {}
   void* Result() override { return returns ? &own : nullptr; }
   bool returns = false;
   T own{};
   comm_internal::ObjectTarget<T> target;
-  Frame frame;
-  std::vector<Frame> frames;
 };
 
 // ibcast (of `object`, into it) and iscatter (of `objects`, into the
@@ -132,20 +159,7 @@ absl::StatusOr<std::unique_ptr<comm_internal::RequestState>> StartOne(
   OneObject<T>* held = holder.get();
   held->kept = std::move(kept);
   held->returns = object == nullptr;
-  const EncodeOptions encode = comm.options().encode;
-  ObjectCall call;
-  call.kind = kind;
-  call.root = root;
-  if (object != nullptr) {
-    call.encode_one = [held, object, encode] {
-      held->frame = Encode(*object, encode);
-      return PiecesOf(held->frame);
-    };
-  } else {
-    call.encode_each = [held, objects, encode](size_t count) {
-      return EncodeAll(*objects, count, encode, held->frames);
-    };
-  }
+  ObjectCall call = SendingCall<T>(comm, kind, root, held, object, objects);
   call.target = &held->target;
   absl::StatusOr<std::unique_ptr<PendingCollective>> collective =
       CreateObjectCollective(comm, std::move(call));
@@ -155,7 +169,7 @@ absl::StatusOr<std::unique_ptr<comm_internal::RequestState>> StartOne(
 // One object per rank received into `Container` (the caller's, or the
 // holder's own, handed out as a std::vector<T>).
 template <typename T, typename Container>
-struct ManyObjects : Holder {
+struct ManyObjects : SendingHolder {
   explicit ManyObjects(Container* into)
       : targets(into != nullptr ? *into : own) {}
   absl::Status Finish() override {
@@ -167,8 +181,6 @@ struct ManyObjects : Holder {
   Container own;
   Targets<T, Container> targets;
   std::vector<T> result;
-  Frame frame;
-  std::vector<Frame> frames;
 };
 
 template <typename T, typename Container>
@@ -180,20 +192,7 @@ absl::StatusOr<std::unique_ptr<comm_internal::RequestState>> StartMany(
   ManyObjects<T, Container>* held = holder.get();
   held->kept = std::move(kept);
   held->returns = into == nullptr;
-  const EncodeOptions encode = comm.options().encode;
-  ObjectCall call;
-  call.kind = kind;
-  call.root = root;
-  if (object != nullptr) {
-    call.encode_one = [held, object, encode] {
-      held->frame = Encode(*object, encode);
-      return PiecesOf(held->frame);
-    };
-  } else {
-    call.encode_each = [held, objects, encode](size_t count) {
-      return EncodeAll(*objects, count, encode, held->frames);
-    };
-  }
+  ObjectCall call = SendingCall<T>(comm, kind, root, held, object, objects);
   call.targets = [held](size_t count) { return held->targets.Make(count); };
   absl::StatusOr<std::unique_ptr<PendingCollective>> collective =
       CreateObjectCollective(comm, std::move(call));
@@ -202,7 +201,7 @@ absl::StatusOr<std::unique_ptr<comm_internal::RequestState>> StartMany(
 
 // iallreduce by gathering every value: the holder combines them.
 template <typename T, typename Combiner>
-struct GatheredReduction : Holder {
+struct GatheredReduction : SendingHolder {
   GatheredReduction(Combiner op, int at_rank, T* into)
       : combiner(std::move(op)), rank(at_rank), out(into) {}
   absl::Status Finish() override {
@@ -220,7 +219,6 @@ struct GatheredReduction : Holder {
   const int rank;
   T* const out;
   T own{};
-  Frame frame;
   Received<T> values;
   Targets<T, Received<T>> targets{values};
 };
@@ -255,13 +253,8 @@ absl::StatusOr<std::unique_ptr<comm_internal::RequestState>> StartAllreduce(
         CombinerOf<T>(op), comm.rank(), into);
     GatheredReduction<T, Combiner>* held = holder.get();
     held->kept = std::move(kept);
-    const EncodeOptions encode = comm.options().encode;
-    ObjectCall gather;
-    gather.kind = CollectiveKind::kAllgather;
-    gather.encode_one = [held, &value, encode] {
-      held->frame = Encode(value, encode);
-      return PiecesOf(held->frame);
-    };
+    ObjectCall gather = SendingCall<T>(comm, CollectiveKind::kAllgather, 0,
+                                       held, &value, nullptr);
     gather.targets = [held](size_t count) { return held->targets.Make(count); };
     absl::StatusOr<std::unique_ptr<PendingCollective>> collective =
         CreateAllreduce(comm, call, nullptr, std::move(gather));

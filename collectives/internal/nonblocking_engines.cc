@@ -170,11 +170,8 @@ class ObjectCollective final : public PendingCollective {
   enum class Stage { kPost, kBlocks, kParts, kSends, kDrain };
 
   // Only the receivers of a broadcast on an intracommunicator post
-  // collective calls after the blocks: one MPI_Ibcast per part. On an
-  // intercommunicator the root sends the parts point to point, because the
-  // ranks of its own group (MPI_PROC_NULL) never learn how many parts
-  // there are, and Open MPI's nonblocking collectives need every rank to
-  // make the same number of calls (their tags count them).
+  // collective calls after the blocks: one MPI_Ibcast per part (see
+  // PostInterBcast for intercommunicators).
   bool BcastPartsFollow() const {
     return call_.kind == CollectiveKind::kBcast && !group_.inter && receives_;
   }
@@ -198,6 +195,7 @@ class ObjectCollective final : public PendingCollective {
     int code = MPI_SUCCESS;
     switch (call_.kind) {
       case CollectiveKind::kBcast:
+        if (group_.inter) return PostInterBcast();
         code = MPI_Ibcast(send, kBlock, MPI_BYTE, root, comm, &block_request_);
         break;
       case CollectiveKind::kGather:
@@ -223,14 +221,6 @@ class ObjectCollective final : public PendingCollective {
     if (!sends_ || !own_error_.ok()) return absl::OkStatus();
     switch (call_.kind) {
       case CollectiveKind::kBcast:
-        if (group_.inter) {
-          for (int dest = 0; dest < group_.peers; ++dest) {
-            PKL5_RETURN_IF_ERROR(IsendParts(parts_[0], comm, dest, group_.tag,
-                                            group_.block_bytes,
-                                            sends_in_flight_));
-          }
-          return absl::OkStatus();
-        }
         for (const ConstPiece& part : parts_[0]) {
           PKL5_ASSIGN_OR_RETURN(
               const ByteLayout layout,
@@ -260,6 +250,37 @@ class ObjectCollective final : public PendingCollective {
                                           sends_in_flight_));
         }
         return absl::OkStatus();
+    }
+    return absl::OkStatus();
+  }
+
+  // A broadcast on an intercommunicator goes point to point, block and
+  // parts, on the call's tag (MPI's order keeps them in sequence): the
+  // root's own group (MPI_PROC_NULL) never learns how many parts follow,
+  // and nonblocking MPI collectives need every rank to make the same
+  // calls (Open MPI numbers their tags by call count), while MPICH 4.0's
+  // MPI_Ibcast on an intercommunicator of 2+2 or 2+3 ranks delivered
+  // blocks of zeros or hung here.
+  absl::Status PostInterBcast() {
+    const MPI_Comm comm = group_.comm;
+    if (receives_) {
+      return base_internal::MpiCallStatus(
+          MPI_Irecv(send_blocks_.data(), static_cast<int>(kBlockBytes),
+                    MPI_BYTE, call_.root, group_.tag, comm, &block_request_),
+          "MPI_Irecv (pkl5 block)");
+    }
+    if (!sends_) return absl::OkStatus();  // MPI_PROC_NULL
+    for (int dest = 0; dest < group_.peers; ++dest) {
+      MPI_Request request = MPI_REQUEST_NULL;
+      PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+          MPI_Isend(send_blocks_.data(), static_cast<int>(kBlockBytes),
+                    MPI_BYTE, dest, group_.tag, comm, &request),
+          "MPI_Isend (pkl5 block)"));
+      sends_in_flight_.push_back(request);
+      if (own_error_.ok()) {
+        PKL5_RETURN_IF_ERROR(IsendParts(parts_[0], comm, dest, group_.tag,
+                                        group_.block_bytes, sends_in_flight_));
+      }
     }
     return absl::OkStatus();
   }
