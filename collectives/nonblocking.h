@@ -43,11 +43,13 @@
 // complete (the other ranks take part in it): it cannot be cancelled.
 //
 // iallreduce combines values with the op in rank order, as allreduce
-// does. Standard ops on arithmetic arrays run as MPI_Iallreduce in chunks;
-// any other op first gathers every value to every rank (as iallgather),
-// then each rank combines them itself when its wait or test sees them
-// all: memory and traffic grow with the number of ranks, unlike the
-// blocking allreduce's tree, and the op runs on the thread that completes
+// does. The first reduction on an intercommunicator, blocking or not,
+// makes a communicator per group (collective over both groups, so it
+// blocks until both called it). Standard ops on arithmetic arrays run as
+// MPI_Iallreduce in chunks; any other op first gathers every value to every
+// rank (as iallgather), then each rank combines them itself when its wait or
+// test sees them all: memory and traffic grow with the number of ranks, unlike
+// the blocking allreduce's tree, and the op runs on the thread that completes
 // the request.
 #ifndef PKL5_COLLECTIVES_NONBLOCKING_H_
 #define PKL5_COLLECTIVES_NONBLOCKING_H_

@@ -18,8 +18,9 @@
 // Destroying a pending request, or `free`, is defined: a pending send
 // waits for its completion (MPI may still read the object); a receive not
 // yet matched is cancelled; a matched one is received and discarded so the
-// sender completes. Never a use-after-free; but freeing a send whose
-// receiver never comes blocks, as MPI_Wait would.
+// sender completes; a nonblocking collective (collectives/nonblocking.h)
+// is completed, the other ranks taking part. Never a use-after-free; but
+// freeing a send whose receiver never comes blocks, as MPI_Wait would.
 #ifndef PKL5_COMM_REQUEST_H_
 #define PKL5_COMM_REQUEST_H_
 

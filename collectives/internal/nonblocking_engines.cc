@@ -142,7 +142,8 @@ class ObjectCollective final : public PendingCollective {
     if (stage_ == Stage::kParts) {
       bool all = true;
       for (Lane& lane : lanes_) {
-        if (!lane.finished && Landed(lane)) Pump(lane, turn);
+        // Landed may finish the lane (a part arrived truncated).
+        if (!lane.finished && Landed(lane) && !lane.finished) Pump(lane, turn);
         all = all && lane.finished;
       }
       if (!all) return;
