@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pkl5/comm/intracomm.h"
+#include "pkl5/testing/collective_testing.h"
 #include "pkl5/testing/comm_testing.h"
 #include "pkl5/testing/status_matchers.h"
 
@@ -30,24 +31,8 @@ using ::pkl5::internal_testing::IsOkAndHolds;
 using ::pkl5::internal_testing::StatusIs;
 using ::testing::HasSubstr;
 
-struct Setting {
-  bool inter;
-  uint64_t threshold;
-  size_t block_bytes;  // small: chunked native reductions, large-count parts
-};
-
-std::string Name(const ::testing::TestParamInfo<Setting>& info) {
-  std::string name = info.param.inter ? "Inter" : "Intra";
-  name += info.param.threshold == 0 ? "AllOutOfBand" : "DefaultThreshold";
-  if (info.param.block_bytes < 4096) name += "TinyBlocks";
-  return name;
-}
-
-int WorldSize() {
-  int size = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return size;
-}
+using ::pkl5::internal_testing::AllSettings;
+using ::pkl5::internal_testing::SettingName;
 
 using Counts = std::map<std::string, int64_t>;
 
@@ -86,30 +71,9 @@ Field AddFields(const Field& a, const Field& b) {
   return sum;
 }
 
-class ReduceTest : public ::testing::TestWithParam<Setting> {
+class ReduceTest : public internal_testing::CollectiveTest {
  protected:
-  void SetUp() override {
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (GetParam().inter && WorldSize() == 1) {
-      GTEST_SKIP() << "an intercommunicator needs 2 ranks";
-    }
-    CommOptions options;
-    options.encode.out_of_band_threshold = GetParam().threshold;
-    options.transport.block_bytes = GetParam().block_bytes;
-    absl::StatusOr<std::unique_ptr<internal_testing::TestComm>> test =
-        internal_testing::TestComm::Create(GetParam().inter, options);
-    ASSERT_THAT(test, IsOk());
-    test_ = *std::move(test);
-  }
-  void TearDown() override {
-    test_.reset();
-    MPI_Barrier(MPI_COMM_WORLD);
-  }
-
-  Comm& comm() { return test_->comm(); }
-  bool inter() const { return GetParam().inter; }
-  int rank() { return comm().rank(); }
-  int size() { return comm().size(); }
+  bool inter() const { return !intra(); }
   // An id per rank, distinct between the groups of an intercommunicator.
   int Id(int rank, bool low) const {
     return inter() && !low ? 100 + rank : rank;
@@ -125,8 +89,8 @@ class ReduceTest : public ::testing::TestWithParam<Setting> {
     return ids;
   }
 
-  // Runs `body(root_argument, receives)` for every root (as in
-  // collectives_test: on an intercommunicator the lower group's first).
+  // Runs `body(root_argument, receives)` for every root, as the fixture's
+  // ForEachRoot does, but saying whether this rank gets reduce's result.
   template <typename Body>
   void ForEachRoot(Body&& body) {
     if (!inter()) {
@@ -143,8 +107,6 @@ class ReduceTest : public ::testing::TestWithParam<Setting> {
       }
     }
   }
-
-  std::unique_ptr<internal_testing::TestComm> test_;
 };
 
 std::string Word(int id) { return "<" + std::to_string(id) + ">"; }
@@ -267,7 +229,7 @@ std::vector<E> Fold(const std::vector<std::vector<E>>& vectors, Op op) {
 }
 
 TEST_P(ReduceTest, StandardOpsOnArithmeticArraysRunAsMpiReductions) {
-  const size_t n = 100;  // 13 chunks with 64-byte blocks, the last partial
+  const size_t n = 100;  // 13 chunks with 65-byte blocks, the last partial
   std::vector<std::vector<double>> doubles;
   std::vector<std::vector<int32_t>> ints;
   for (int id : Contributors()) {
@@ -432,15 +394,7 @@ TEST_P(ReduceTest, FailuresReachEveryRankAndLoseNothing) {
   works();
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Settings, ReduceTest,
-    ::testing::Values(
-        Setting{false, 0, kDefaultBlockBytes},
-        Setting{false, kDefaultOutOfBandThreshold, kDefaultBlockBytes},
-        Setting{false, 0, 64}, Setting{true, 0, kDefaultBlockBytes},
-        Setting{true, kDefaultOutOfBandThreshold, kDefaultBlockBytes},
-        Setting{true, 0, 64}),
-    Name);
+INSTANTIATE_TEST_SUITE_P(Settings, ReduceTest, AllSettings(), SettingName);
 
 // A value over max_object_bytes travels as the sender's error.
 TEST(ReduceCapTest, AValueOverTheCapFailsEverywhere) {
