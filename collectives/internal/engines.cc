@@ -100,14 +100,33 @@ absl::StatusOr<Roles> RolesOf(const Comm& comm, int root) {
   return roles;
 }
 
-std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
-                              const absl::Status& error, char* block,
-                              std::vector<uint64_t>& table) {
-  if (!error.ok()) {
-    WriteErrorBlock(error, block);
-    return {};
+Outgoing WriteBlocks(
+    const absl::StatusOr<std::vector<std::vector<ConstPiece>>>& objects,
+    size_t count, const DecodeOptions& decode) {
+  Outgoing out;
+  out.error = objects.status();
+  for (size_t i = 0; out.error.ok() && i < objects->size(); ++i) {
+    out.error = CheckObjectSize((*objects)[i], decode);
   }
-  return WriteObjectBlock(pieces, block, table);
+  out.blocks.assign(count * kBlockBytes, '\0');
+  out.tables.resize(count);
+  out.parts.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    char* const block = out.blocks.data() + i * kBlockBytes;
+    if (out.error.ok()) {
+      out.parts[i] = WriteObjectBlock((*objects)[i], block, out.tables[i]);
+    } else {
+      WriteErrorBlock(out.error, block);
+    }
+  }
+  return out;
+}
+
+Outgoing WriteBlock(std::vector<ConstPiece> pieces,
+                    const DecodeOptions& decode) {
+  std::vector<std::vector<ConstPiece>> objects;
+  objects.push_back(std::move(pieces));
+  return WriteBlocks(objects, 1, decode);
 }
 
 absl::Status FromRank(const absl::Status& status, int rank) {
@@ -140,27 +159,24 @@ absl::Status Bcast(Comm& comm, int root, const EncodeOne& encode,
                    TargetOne& target) {
   PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
   PKL5_ASSIGN_OR_RETURN(const Roles roles, RolesOf(comm, root));
-  std::string block(kBlockBytes, '\0');
-  std::vector<uint64_t> table;
-  std::vector<ConstPiece> parts;
-  absl::Status error;
+  Outgoing out;
   if (roles.root_side) {
-    const std::vector<ConstPiece> pieces = encode();
-    error = CheckObjectSize(pieces, group.decode);
-    parts = Block(pieces, error, block.data(), table);
+    out = WriteBlock(encode(), group.decode);
+  } else {
+    out.blocks.assign(kBlockBytes, '\0');  // receives the root's block
   }
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Bcast(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE, root,
-                group.comm),
+      MPI_Bcast(out.blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                root, group.comm),
       "MPI_Bcast (pkl5 block)"));
   // MPI_PROC_NULL on an intercommunicator: the call is all there is.
   if (!roles.root_side && !roles.member_side) return absl::OkStatus();
   if (roles.root_side) {
-    PKL5_RETURN_IF_ERROR(error);
-    return BcastParts(parts, group.comm, root, group.block_bytes);
+    PKL5_RETURN_IF_ERROR(out.error);
+    return BcastParts(out.parts[0], group.comm, root, group.block_bytes);
   }
   BcastSource source(group.comm, root, group.block_bytes);
-  return ReceiveFromBlock(block, target, group.decode, source);
+  return ReceiveFromBlock(out.blocks, target, group.decode, source);
 }
 
 absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
@@ -170,36 +186,31 @@ absl::Status Gather(Comm& comm, int root, const EncodeOne& encode,
   // Members send; the root receives (on an intracommunicator it is both).
   const bool sends = roles.member_side;
   const bool receives = roles.root_side;
-  std::string block(kBlockBytes, '\0');
-  std::vector<uint64_t> table;
-  std::vector<ConstPiece> parts;
-  absl::Status error;
-  if (sends) {
-    const std::vector<ConstPiece> pieces = encode();
-    error = CheckObjectSize(pieces, group.decode);
-    parts = Block(pieces, error, block.data(), table);
-  }
+  const Outgoing out = sends ? WriteBlock(encode(), group.decode) : Outgoing();
+  const absl::Span<const ConstPiece> parts =
+      sends ? absl::Span<const ConstPiece>(out.parts[0])
+            : absl::Span<const ConstPiece>();
   std::string blocks(
       receives ? static_cast<size_t>(group.peers) * kBlockBytes : 0, '\0');
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Gather(sends ? block.data() : nullptr,
+      MPI_Gather(sends ? out.blocks.data() : nullptr,
                  sends ? static_cast<int>(kBlockBytes) : 0, MPI_BYTE,
                  receives ? blocks.data() : nullptr,
                  static_cast<int>(kBlockBytes), MPI_BYTE, root, group.comm),
       "MPI_Gather (pkl5 blocks)"));
   std::vector<MPI_Request> requests;
   const bool to_self = !group.inter && receives;
-  if (sends && error.ok() && !to_self) {
+  if (sends && out.error.ok() && !to_self) {
     PKL5_RETURN_IF_ERROR(IsendParts(parts, group.comm, root, group.tag,
                                     group.block_bytes, requests));
   }
   if (!receives) {
     PKL5_RETURN_IF_ERROR(WaitAll(requests));
-    return error;
+    return out.error;
   }
-  return ReceiveEveryRank(group, blocks,
-                          targets(static_cast<size_t>(group.peers)),
-                          to_self ? group.rank : -1, parts, requests, error);
+  return ReceiveEveryRank(
+      group, blocks, targets(static_cast<size_t>(group.peers)),
+      to_self ? group.rank : -1, parts, requests, out.error);
 }
 
 absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
@@ -209,26 +220,11 @@ absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
   const bool sends = roles.root_side;
   const bool receives = roles.member_side;
   const size_t peers = static_cast<size_t>(group.peers);
-  std::string blocks(sends ? peers * kBlockBytes : 0, '\0');
-  std::vector<std::vector<uint64_t>> tables(sends ? peers : 0);
-  std::vector<std::vector<ConstPiece>> parts(sends ? peers : 0);
-  absl::Status error;
-  if (sends) {
-    absl::StatusOr<std::vector<std::vector<ConstPiece>>> objects =
-        encode(peers);
-    error = objects.status();
-    for (size_t i = 0; i < peers; ++i) {
-      if (error.ok()) error = CheckObjectSize((*objects)[i], group.decode);
-    }
-    for (size_t i = 0; i < peers; ++i) {
-      parts[i] = Block(error.ok() ? absl::Span<const ConstPiece>((*objects)[i])
-                                  : absl::Span<const ConstPiece>(),
-                       error, blocks.data() + i * kBlockBytes, tables[i]);
-    }
-  }
+  const Outgoing out =
+      sends ? WriteBlocks(encode(peers), peers, group.decode) : Outgoing();
   std::string block(kBlockBytes, '\0');
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Scatter(sends ? blocks.data() : nullptr,
+      MPI_Scatter(sends ? out.blocks.data() : nullptr,
                   static_cast<int>(kBlockBytes), MPI_BYTE,
                   receives ? block.data() : nullptr,
                   receives ? static_cast<int>(kBlockBytes) : 0, MPI_BYTE, root,
@@ -236,10 +232,10 @@ absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
       "MPI_Scatter (pkl5 blocks)"));
   std::vector<MPI_Request> requests;
   const bool to_self = !group.inter && sends;
-  if (sends && error.ok()) {
+  if (sends && out.error.ok()) {
     for (int dest = 0; dest < group.peers; ++dest) {
       if (to_self && dest == group.rank) continue;
-      PKL5_RETURN_IF_ERROR(IsendParts(parts[static_cast<size_t>(dest)],
+      PKL5_RETURN_IF_ERROR(IsendParts(out.parts[static_cast<size_t>(dest)],
                                       group.comm, dest, group.tag,
                                       group.block_bytes, requests));
     }
@@ -247,7 +243,7 @@ absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
   absl::Status received;
   if (receives) {
     if (to_self) {
-      LocalSource source(parts[static_cast<size_t>(group.rank)]);
+      LocalSource source(out.parts[static_cast<size_t>(group.rank)]);
       received = ReceiveFromBlock(block, target, group.decode, source);
     } else {
       RecvSource source(group.comm, root, group.tag, group.block_bytes);
@@ -256,28 +252,24 @@ absl::Status Scatter(Comm& comm, int root, const EncodeEach& encode,
   }
   PKL5_RETURN_IF_ERROR(WaitAll(requests));
   PKL5_RETURN_IF_ERROR(received);
-  return error;
+  return out.error;
 }
 
 absl::Status Allgather(Comm& comm, const EncodeOne& encode,
                        const MakeTargets& targets) {
   PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
-  std::string block(kBlockBytes, '\0');
-  std::vector<uint64_t> table;
-  const std::vector<ConstPiece> pieces = encode();
-  const absl::Status error = CheckObjectSize(pieces, group.decode);
-  const std::vector<ConstPiece> parts =
-      Block(pieces, error, block.data(), table);
+  const Outgoing out = WriteBlock(encode(), group.decode);
+  const std::vector<ConstPiece>& parts = out.parts[0];
   std::string blocks(static_cast<size_t>(group.peers) * kBlockBytes, '\0');
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Allgather(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+      MPI_Allgather(out.blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                     blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                     group.comm),
       "MPI_Allgather (pkl5 blocks)"));
   // Every part goes out at once; then the objects are received in rank
   // order, each straight into its place.
   std::vector<MPI_Request> requests;
-  if (error.ok()) {
+  if (out.error.ok()) {
     for (int dest = 0; dest < group.peers; ++dest) {
       if (!group.inter && dest == group.rank) continue;
       PKL5_RETURN_IF_ERROR(IsendParts(parts, group.comm, dest, group.tag,
@@ -286,34 +278,23 @@ absl::Status Allgather(Comm& comm, const EncodeOne& encode,
   }
   return ReceiveEveryRank(
       group, blocks, targets(static_cast<size_t>(group.peers)),
-      group.inter ? -1 : group.rank, parts, requests, error);
+      group.inter ? -1 : group.rank, parts, requests, out.error);
 }
 
 absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
                       const MakeTargets& targets) {
   PKL5_ASSIGN_OR_RETURN(Group group, GroupOf(comm, /*blocking=*/true));
   const size_t peers = static_cast<size_t>(group.peers);
-  absl::StatusOr<std::vector<std::vector<ConstPiece>>> objects = encode(peers);
-  absl::Status error = objects.status();
-  for (size_t i = 0; error.ok() && i < peers; ++i) {
-    error = CheckObjectSize((*objects)[i], group.decode);
-  }
-  std::string send_blocks(peers * kBlockBytes, '\0');
-  std::vector<std::vector<uint64_t>> tables(peers);
-  std::vector<std::vector<ConstPiece>> parts(peers);
-  for (size_t i = 0; i < peers; ++i) {
-    parts[i] = Block(error.ok() ? absl::Span<const ConstPiece>((*objects)[i])
-                                : absl::Span<const ConstPiece>(),
-                     error, send_blocks.data() + i * kBlockBytes, tables[i]);
-  }
+  const Outgoing out = WriteBlocks(encode(peers), peers, group.decode);
+  const std::vector<std::vector<ConstPiece>>& parts = out.parts;
   std::string blocks(peers * kBlockBytes, '\0');
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Alltoall(send_blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+      MPI_Alltoall(out.blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                    blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
                    group.comm),
       "MPI_Alltoall (pkl5 blocks)"));
   std::vector<MPI_Request> requests;
-  if (error.ok()) {
+  if (out.error.ok()) {
     for (int dest = 0; dest < group.peers; ++dest) {
       if (!group.inter && dest == group.rank) continue;
       PKL5_RETURN_IF_ERROR(IsendParts(parts[static_cast<size_t>(dest)],
@@ -327,7 +308,7 @@ absl::Status Alltoall(Comm& comm, const EncodeEach& encode,
       own_rank < 0
           ? absl::Span<const ConstPiece>()
           : absl::Span<const ConstPiece>(parts[static_cast<size_t>(own_rank)]),
-      requests, error);
+      requests, out.error);
 }
 
 }  // namespace pkl5::collectives_internal

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -61,11 +62,25 @@ struct Roles {
 // kInvalidArgument for an invalid root (see CheckRoot).
 absl::StatusOr<Roles> RolesOf(const Comm& comm, int root);
 
-// Writes the block of `pieces` (or of `error`, when not OK) and returns the
-// parts that follow it; `table` keeps the size table's bytes.
-std::vector<ConstPiece> Block(absl::Span<const ConstPiece> pieces,
-                              const absl::Status& error, char* block,
-                              std::vector<uint64_t>& table);
+// What a rank sends in a collective: the block of each of its objects,
+// back to back, and the parts that follow each.
+struct Outgoing {
+  std::string blocks;
+  std::vector<std::vector<uint64_t>> tables;  // the size tables' bytes
+  std::vector<std::vector<ConstPiece>> parts;
+  // Why every block carries an error instead of its object (a wrong number
+  // of objects, one over max_object_bytes): then no parts follow.
+  absl::Status error;
+};
+// Writes the `count` blocks of `objects` (each one's pieces), every object
+// checked against `decode.max_object_bytes` (CheckObjectSize); error
+// blocks when `objects` is an error or an object is too large.
+Outgoing WriteBlocks(
+    const absl::StatusOr<std::vector<std::vector<ConstPiece>>>& objects,
+    size_t count, const DecodeOptions& decode);
+// The same for the one object of `pieces`.
+Outgoing WriteBlock(std::vector<ConstPiece> pieces,
+                    const DecodeOptions& decode);
 
 // `status` naming the rank whose object failed.
 absl::Status FromRank(const absl::Status& status, int rank);

@@ -87,33 +87,13 @@ class ObjectCollective final : public PendingCollective {
   // Encodes what this rank sends and writes its blocks.
   void Prepare() {
     const size_t peers = static_cast<size_t>(group_.peers);
-    const bool each = call_.kind == CollectiveKind::kScatter ||
-                      call_.kind == CollectiveKind::kAlltoall;
     if (sends_) {
-      std::vector<std::vector<ConstPiece>> objects;
-      if (each) {
-        absl::StatusOr<std::vector<std::vector<ConstPiece>>> encoded =
-            call_.encode_each(peers);
-        own_error_ = encoded.status();
-        if (encoded.ok()) objects = *std::move(encoded);
-      } else {
-        objects.push_back(call_.encode_one());
-      }
-      for (size_t i = 0; own_error_.ok() && i < objects.size(); ++i) {
-        own_error_ = CheckObjectSize(objects[i], group_.decode);
-      }
-      const size_t count = each ? peers : 1;
-      send_blocks_.assign(count * kBlockBytes, '\0');
-      tables_.resize(count);
-      parts_.resize(count);
-      for (size_t i = 0; i < count; ++i) {
-        parts_[i] = Block(
-            own_error_.ok() ? absl::Span<const ConstPiece>(objects[i])
-                            : absl::Span<const ConstPiece>(),
-            own_error_, send_blocks_.data() + i * kBlockBytes, tables_[i]);
-      }
+      const bool each = call_.kind == CollectiveKind::kScatter ||
+                        call_.kind == CollectiveKind::kAlltoall;
+      out_ = each ? WriteBlocks(call_.encode_each(peers), peers, group_.decode)
+                  : WriteBlock(call_.encode_one(), group_.decode);
     } else if (call_.kind == CollectiveKind::kBcast) {
-      send_blocks_.assign(kBlockBytes, '\0');  // receives the root's block
+      out_.blocks.assign(kBlockBytes, '\0');  // receives the root's block
     }
     if (receives_ && call_.kind != CollectiveKind::kBcast) {
       const size_t count = call_.kind == CollectiveKind::kScatter ? 1 : peers;
@@ -188,7 +168,7 @@ class ObjectCollective final : public PendingCollective {
   absl::Status PostBlocks() {
     constexpr int kBlock = static_cast<int>(kBlockBytes);
     char* const send = sends_ || call_.kind == CollectiveKind::kBcast
-                           ? send_blocks_.data()
+                           ? out_.blocks.data()
                            : nullptr;
     char* const recv = receives_ ? recv_blocks_.data() : nullptr;
     const int root = call_.root;
@@ -219,34 +199,23 @@ class ObjectCollective final : public PendingCollective {
     }
     PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         code, "nonblocking MPI collective (pkl5 blocks)"));
-    if (!sends_ || !own_error_.ok()) return absl::OkStatus();
+    if (!sends_ || !out_.error.ok()) return absl::OkStatus();
     switch (call_.kind) {
       case CollectiveKind::kBcast:
-        for (const ConstPiece& part : parts_[0]) {
-          PKL5_ASSIGN_OR_RETURN(
-              const ByteLayout layout,
-              ByteLayout::Create(part.size, group_.block_bytes));
-          MPI_Request request = MPI_REQUEST_NULL;
-          // MPI_Ibcast takes a non-const buffer; the root only reads it.
-          PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-              MPI_Ibcast(const_cast<void*>(part.data), layout.count(),
-                         layout.type(), root, comm, &request),
-              "MPI_Ibcast (pkl5 part)"));
-          sends_in_flight_.push_back(request);
-        }
-        return absl::OkStatus();
+        return IbcastParts(out_.parts[0], comm, root, group_.block_bytes,
+                           sends_in_flight_);
       case CollectiveKind::kGather:
         if (to_self_) return absl::OkStatus();
-        return IsendParts(parts_[0], comm, root, group_.tag, group_.block_bytes,
-                          sends_in_flight_);
+        return IsendParts(out_.parts[0], comm, root, group_.tag,
+                          group_.block_bytes, sends_in_flight_);
       case CollectiveKind::kScatter:
       case CollectiveKind::kAllgather:
       case CollectiveKind::kAlltoall:
         for (int dest = 0; dest < group_.peers; ++dest) {
           if (!group_.inter && dest == group_.rank) continue;
           const size_t object =
-              parts_.size() == 1 ? 0 : static_cast<size_t>(dest);
-          PKL5_RETURN_IF_ERROR(IsendParts(parts_[object], comm, dest,
+              out_.parts.size() == 1 ? 0 : static_cast<size_t>(dest);
+          PKL5_RETURN_IF_ERROR(IsendParts(out_.parts[object], comm, dest,
                                           group_.tag, group_.block_bytes,
                                           sends_in_flight_));
         }
@@ -266,20 +235,20 @@ class ObjectCollective final : public PendingCollective {
     const MPI_Comm comm = group_.comm;
     if (receives_) {
       return base_internal::MpiCallStatus(
-          MPI_Irecv(send_blocks_.data(), static_cast<int>(kBlockBytes),
-                    MPI_BYTE, call_.root, group_.tag, comm, &block_request_),
+          MPI_Irecv(out_.blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                    call_.root, group_.tag, comm, &block_request_),
           "MPI_Irecv (pkl5 block)");
     }
     if (!sends_) return absl::OkStatus();  // MPI_PROC_NULL
     for (int dest = 0; dest < group_.peers; ++dest) {
       MPI_Request request = MPI_REQUEST_NULL;
       PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-          MPI_Isend(send_blocks_.data(), static_cast<int>(kBlockBytes),
-                    MPI_BYTE, dest, group_.tag, comm, &request),
+          MPI_Isend(out_.blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                    dest, group_.tag, comm, &request),
           "MPI_Isend (pkl5 block)"));
       sends_in_flight_.push_back(request);
-      if (own_error_.ok()) {
-        PKL5_RETURN_IF_ERROR(IsendParts(parts_[0], comm, dest, group_.tag,
+      if (out_.error.ok()) {
+        PKL5_RETURN_IF_ERROR(IsendParts(out_.parts[0], comm, dest, group_.tag,
                                         group_.block_bytes, sends_in_flight_));
       }
     }
@@ -299,12 +268,12 @@ class ObjectCollective final : public PendingCollective {
     };
     if (call_.kind == CollectiveKind::kBcast) {
       add(group_.inter ? Lane::From::kRecv : Lane::From::kBcast, call_.root,
-          send_blocks_, *call_.target);
+          out_.blocks, *call_.target);
     } else if (call_.kind == CollectiveKind::kScatter) {
       Lane& lane = add(to_self_ ? Lane::From::kLocal : Lane::From::kRecv,
                        call_.root, recv_blocks_, *call_.target);
       if (to_self_) {
-        lane.local.emplace(parts_[static_cast<size_t>(group_.rank)]);
+        lane.local.emplace(out_.parts[static_cast<size_t>(group_.rank)]);
       }
     } else {
       const std::vector<comm_internal::DecodeTarget*> targets =
@@ -318,8 +287,9 @@ class ObjectCollective final : public PendingCollective {
                 *targets[static_cast<size_t>(s)]);
         if (own) {
           lane.local.emplace(
-              parts_[parts_.size() == 1 ? 0
-                                        : static_cast<size_t>(group_.rank)]);
+              out_.parts[out_.parts.size() == 1
+                             ? 0
+                             : static_cast<size_t>(group_.rank)]);
         }
       }
     }
@@ -393,7 +363,7 @@ class ObjectCollective final : public PendingCollective {
         return several ? FromRank(status, static_cast<int>(s)) : status;
       }
     }
-    return own_error_;
+    return out_.error;
   }
 
   ObjectCall call_;
@@ -402,11 +372,9 @@ class ObjectCollective final : public PendingCollective {
   bool receives_ = false;
   bool to_self_ = false;
   Stage stage_ = Stage::kPost;
-  std::string send_blocks_;
+  // What this rank sends; a broadcast's receivers get the block in it.
+  Outgoing out_;
   std::string recv_blocks_;
-  std::vector<std::vector<uint64_t>> tables_;
-  std::vector<std::vector<ConstPiece>> parts_;
-  absl::Status own_error_;
   absl::Status failure_;
   MPI_Request block_request_ = MPI_REQUEST_NULL;
   std::vector<MPI_Request> sends_in_flight_;
@@ -418,11 +386,9 @@ class AllreduceCollective final : public PendingCollective {
   AllreduceCollective(const ReduceGroup& group, const ReduceCall& call,
                       const NativeArrays* native,
                       std::unique_ptr<PendingCollective> gather)
-      : group_(group),
-        call_(call),
-        native_(native != nullptr ? *native : NativeArrays()),
-        is_native_(native != nullptr),
-        gather_(std::move(gather)) {}
+      : group_(group), call_(call), gather_(std::move(gather)) {
+    if (native != nullptr) native_ = *native;
+  }
 
   void Advance(bool turn) override {
     if (done()) return;
@@ -444,12 +410,12 @@ class AllreduceCollective final : public PendingCollective {
           AgreementVerdict(agreement_, call_, group_.own_error);
       if (!verdict.ok()) return Finish(verdict);
       stage_ = Stage::kRun;
-      if (is_native_) {
-        failure_ = StartNativeAllreduce(group_, native_, scratch_, chunks_);
+      if (native_.has_value()) {
+        failure_ = StartNativeAllreduce(group_, *native_, scratch_, chunks_);
         PostedCollectiveCalls();
       }
     }
-    if (is_native_) {
+    if (native_.has_value()) {
       // After a failure, what was posted still completes first.
       absl::StatusOr<bool> reduced = TestEvery(chunks_);
       if (!reduced.ok() && failure_.ok()) failure_ = reduced.status();
@@ -466,8 +432,8 @@ class AllreduceCollective final : public PendingCollective {
 
   const ReduceGroup group_;
   const ReduceCall call_;
-  const NativeArrays native_;
-  const bool is_native_;
+  // The arrays MPI reduces; else the values are gathered (gather_).
+  std::optional<NativeArrays> native_;
   std::unique_ptr<PendingCollective> gather_;
   Stage stage_ = Stage::kPost;
   Agreement agreement_;

@@ -54,6 +54,24 @@ absl::Status BcastParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
   return absl::OkStatus();
 }
 
+absl::Status IbcastParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
+                         int root, size_t block_bytes,
+                         std::vector<MPI_Request>& requests) {
+  for (const ConstPiece& part : parts) {
+    PKL5_ASSIGN_OR_RETURN(
+        const transport_internal::ByteLayout layout,
+        transport_internal::ByteLayout::Create(part.size, block_bytes));
+    MPI_Request request = MPI_REQUEST_NULL;
+    // MPI_Ibcast takes a non-const buffer; the root only reads it.
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Ibcast(const_cast<void*>(part.data), layout.count(), layout.type(),
+                   root, comm, &request),
+        "MPI_Ibcast (pkl5 part)"));
+    requests.push_back(request);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status IsendParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
                         int dest, int tag, size_t block_bytes,
                         std::vector<MPI_Request>& requests) {

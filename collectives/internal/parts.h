@@ -64,6 +64,12 @@ class LocalSource final : public PartSource {
 absl::Status BcastParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
                         int root, size_t block_bytes);
 
+// The nonblocking BcastParts: posts an MPI_Ibcast of each part from this
+// rank, appending the requests to `requests`.
+absl::Status IbcastParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
+                         int root, size_t block_bytes,
+                         std::vector<MPI_Request>& requests);
+
 // The sending side of RecvSource: posts a send of each part, appending the
 // requests to `requests`.
 absl::Status IsendParts(absl::Span<const ConstPiece> parts, MPI_Comm comm,
