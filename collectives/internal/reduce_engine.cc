@@ -112,41 +112,33 @@ absl::Status CheckAgreement(MPI_Comm both, bool inter, const ReduceCall& call,
   return AgreementVerdict(agreement, call, own_error);
 }
 
-// Writes the block of `slot`'s value into `block` (kBlockBytes) and returns
-// the parts that follow it; or, when `error` is not OK or the value is over
-// the receivers' max_object_bytes (which then becomes `error`), the block
-// of the error and no parts. `table` keeps a size table's bytes alive.
-std::vector<ConstPiece> WriteValueBlock(Reduction& reduction, Slot slot,
-                                        const DecodeOptions& decode,
-                                        absl::Status& error, char* block,
-                                        std::vector<uint64_t>& table) {
-  if (error.ok()) {
-    const std::vector<ConstPiece> pieces = reduction.Encode(slot);
-    error = CheckObjectSize(pieces, decode);
-    if (error.ok()) return WriteObjectBlock(pieces, block, table);
-  }
-  WriteErrorBlock(error, block);
-  return {};
+// The block of `slot`'s value and the parts that follow it (WriteBlock);
+// or, when `error` is not OK or the value is over the receivers'
+// max_object_bytes (which then becomes `error`), the block of the error.
+Outgoing WriteValueBlock(Reduction& reduction, Slot slot,
+                         const DecodeOptions& decode, absl::Status& error) {
+  Outgoing value = error.ok() ? WriteBlock(reduction.Encode(slot), decode)
+                              : WriteBlocks(error, 1, decode);
+  error = value.error;
+  return value;
 }
 
 // The sends of one value: its block (the value's envelope, or an error)
 // and the parts after it, posted as nonblocking sends so that two ranks
 // may exchange values, then waited for.
-class Outgoing {
+class ValueSends {
  public:
   // Posts `slot`'s value to `dest`, or `error` instead (WriteValueBlock).
   absl::Status Post(Reduction& reduction, Slot slot, absl::Status& error,
                     const ReduceGroup& group, MPI_Comm comm, int dest) {
-    block_.assign(kBlockBytes, '\0');
-    const std::vector<ConstPiece> parts = WriteValueBlock(
-        reduction, slot, group.decode, error, block_.data(), table_);
+    value_ = WriteValueBlock(reduction, slot, group.decode, error);
     MPI_Request request = MPI_REQUEST_NULL;
     PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-        MPI_Isend(block_.data(), static_cast<int>(kBlockBytes), MPI_BYTE, dest,
-                  group.tag, comm, &request),
+        MPI_Isend(value_.blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE,
+                  dest, group.tag, comm, &request),
         "MPI_Isend (pkl5 reduction block)"));
     requests_.push_back(request);
-    return IsendParts(parts, comm, dest, group.tag, group.block_bytes,
+    return IsendParts(value_.parts[0], comm, dest, group.tag, group.block_bytes,
                       requests_);
   }
   absl::Status Wait() {
@@ -157,8 +149,7 @@ class Outgoing {
   }
 
  private:
-  std::string block_;
-  std::vector<uint64_t> table_;
+  Outgoing value_;
   std::vector<MPI_Request> requests_;
 };
 
@@ -177,7 +168,7 @@ absl::Status ReceiveValue(Reduction& reduction, Slot slot,
 // Sends a value and waits for its sends.
 absl::Status SendValue(Reduction& reduction, Slot slot, absl::Status& error,
                        const ReduceGroup& group, MPI_Comm comm, int dest) {
-  Outgoing out;
+  ValueSends out;
   PKL5_RETURN_IF_ERROR(out.Post(reduction, slot, error, group, comm, dest));
   return out.Wait();
 }
@@ -221,23 +212,23 @@ absl::Status TreeReduce(Reduction& reduction, const ReduceGroup& group,
 // rank holds: OK with the value in kResult, or the error.
 absl::Status BcastResult(Reduction& reduction, const ReduceGroup& group,
                          absl::Status error) {
-  std::string block(kBlockBytes, '\0');
-  std::vector<uint64_t> table;
-  std::vector<ConstPiece> parts;
+  Outgoing value;
   if (group.rank == 0) {
-    parts = WriteValueBlock(reduction, Reduction::kResult, group.decode, error,
-                            block.data(), table);
+    value = WriteValueBlock(reduction, Reduction::kResult, group.decode, error);
+  } else {
+    value.blocks.assign(kBlockBytes, '\0');  // receives rank 0's block
   }
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Bcast(block.data(), static_cast<int>(kBlockBytes), MPI_BYTE, 0,
+      MPI_Bcast(value.blocks.data(), static_cast<int>(kBlockBytes), MPI_BYTE, 0,
                 group.local),
       "MPI_Bcast (pkl5 reduction block)"));
   if (group.rank == 0) {
-    PKL5_RETURN_IF_ERROR(BcastParts(parts, group.local, 0, group.block_bytes));
+    PKL5_RETURN_IF_ERROR(
+        BcastParts(value.parts[0], group.local, 0, group.block_bytes));
     return error;
   }
   BcastSource source(group.local, 0, group.block_bytes);
-  return ReceiveFromBlock(block, reduction.Target(Reduction::kResult),
+  return ReceiveFromBlock(value.blocks, reduction.Target(Reduction::kResult),
                           group.decode, source);
 }
 
@@ -280,7 +271,7 @@ absl::Status Allreduce(Reduction& reduction, const ReduceGroup& group,
                        absl::Status& error) {
   PKL5_RETURN_IF_ERROR(TreeReduce(reduction, group, 0, error));
   if (group.inter && group.rank == 0) {
-    Outgoing out;
+    ValueSends out;
     absl::Status sent = error;
     PKL5_RETURN_IF_ERROR(
         out.Post(reduction, Reduction::kResult, sent, group, group.comm, 0));
@@ -308,7 +299,7 @@ absl::Status Scan(Reduction& reduction, const ReduceGroup& group,
   for (int mask = 1; mask < group.size; mask <<= 1) {
     const int partner = group.rank ^ mask;
     if (partner >= group.size) continue;
-    Outgoing out;
+    ValueSends out;
     absl::Status sent = partial_error;
     PKL5_RETURN_IF_ERROR(out.Post(reduction, Reduction::kPartial, sent, group,
                                   group.local, partner));
