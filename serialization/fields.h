@@ -27,6 +27,9 @@
 // trivially copyable is itself bulk: a std::vector<Particle3> of them travels
 // as one block, out-of-band when large.
 //
+// The struct also names its fields (Pkl5FieldNames: "name, position,
+// charge"), which the Python mode (python/pickle.h) sends as a dict's keys.
+//
 // For a type you cannot edit, specialize pkl5::Codec<T> (see codec.h).
 #ifndef PKL5_SERIALIZATION_FIELDS_H_
 #define PKL5_SERIALIZATION_FIELDS_H_
@@ -44,6 +47,7 @@
 #define PKL5_FIELDS(Type, ...)                                  \
   static constexpr const char* Pkl5TypeName() { return #Type; } \
   static constexpr bool Pkl5ListsEveryField() { return true; }  \
+  static constexpr const char* Pkl5FieldNames() { return #__VA_ARGS__; } \
   auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }         \
   auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }   \
   static_assert(true, "PKL5_FIELDS wants a semicolon after it")
@@ -52,6 +56,7 @@
 #define PKL5_FIELDS_SUBSET(Type, ...)                           \
   static constexpr const char* Pkl5TypeName() { return #Type; } \
   static constexpr bool Pkl5ListsEveryField() { return false; } \
+  static constexpr const char* Pkl5FieldNames() { return #__VA_ARGS__; } \
   auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }         \
   auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }   \
   static_assert(true, "PKL5_FIELDS_SUBSET wants a semicolon after it")
