@@ -2,7 +2,10 @@
 # Runs an MPI program under mpirun for a Bazel test (or by hand): Open MPI's
 # by default, MPICH's with PKL5_MPIRUN=mpiexec.mpich (--config=mpich).
 #
-#   testing/mpirun_test.sh NP PROGRAM [ARGS...]
+#   testing/mpirun_test.sh NP PROGRAM [ARGS...] [: NP PROGRAM [ARGS...]]...
+#
+# Several `:`-separated parts launch one MPMD job (MPI_COMM_WORLD spans
+# them all), e.g. `1 /usr/bin/python3 peer.py : 1 cpp_program`.
 #
 # - A private TMPDIR (short, under /tmp: Open MPI's session sockets must fit
 #   in a unix socket path) that is removed afterwards, so concurrent tests
@@ -22,12 +25,36 @@
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
-  echo "usage: $0 NP PROGRAM [ARGS...]" >&2
+  echo "usage: $0 NP PROGRAM [ARGS...] [: NP PROGRAM [ARGS...]]..." >&2
   exit 2
 fi
 np="$1"
 program="$2"
 shift 2
+# Each further `: NP PROGRAM ARGS...` part, as the launcher's own syntax
+# (its -np / -n flag is added below).
+parts=()
+part_nps=()
+first_args=()
+while [[ $# -gt 0 && $1 != ":" ]]; do
+  first_args+=("$1")
+  shift
+done
+while [[ $# -gt 0 ]]; do
+  shift  # the ':'
+  if [[ $# -lt 2 ]]; then
+    echo "error: a ':' part needs NP and PROGRAM" >&2
+    exit 2
+  fi
+  part_nps+=("$1")
+  shift
+  part=()
+  while [[ $# -gt 0 && $1 != ":" ]]; do
+    part+=("$1")
+    shift
+  done
+  parts+=("$(printf '%q ' "${part[@]}")")
+done
 
 launcher="${PKL5_MPIRUN:-mpirun.openmpi}"
 if ! command -v "${launcher}" >/dev/null; then
@@ -59,19 +86,25 @@ fi
 # Open MPI's mpirun or MPICH's Hydra (mpiexec.mpich) take different flags.
 launcher_version="$("${launcher}" --version 2>&1 || true)"
 if [[ ${launcher_version} == *HYDRA* ]]; then
-  launch=("${launcher}" -n "${np}" -bind-to none)
+  launch=("${launcher}" -bind-to none)
+  np_flag=-n
   [[ ${transport} == tcp ]] && export UCX_TLS=tcp,self
 else
-  launch=("${launcher}" -np "${np}" --oversubscribe --bind-to none
+  launch=("${launcher}" --oversubscribe --bind-to none
     --mca mpi_yield_when_idle 1 --mca orte_tmpdir_base "${private_tmp}")
+  np_flag=-np
   if [[ ${transport} == tcp ]]; then
     launch+=(--mca btl tcp,self --mca btl_tcp_if_include lo)
   fi
 fi
 
 status=0
-timeout --kill-after=10 "${timeout_seconds}" \
-  "${launch[@]}" "${program}" "$@" || status=$?
+launch+=("${np_flag}" "${np}" "${program}" "${first_args[@]}")
+for i in "${!parts[@]}"; do
+  eval "part=(${parts[$i]})"
+  launch+=(: "${np_flag}" "${part_nps[$i]}" "${part[@]}")
+done
+timeout --kill-after=10 "${timeout_seconds}" "${launch[@]}" || status=$?
 
 if [[ ${status} == 124 || ${status} == 137 ]]; then
   echo "error: ${program} on ${np} ranks did not finish within" \

@@ -16,7 +16,7 @@ constexpr uint8_t kProto = 0x80, kStop = '.', kMark = '(', kNone = 'N',
                   kBinUnicode8 = 0x8d, kShortBinBytes = 'C', kBinBytes = 'B',
                   kBinBytes8 = 0x8e, kByteArray8 = 0x96, kNextBuffer = 0x97,
                   kEmptyList = ']', kAppends = 'e', kEmptyTuple = ')',
-                  kTuple = 't', kTuple2 = 0x86, kTuple3 = 0x87,
+                  kTuple = 't', kTuple1 = 0x85, kTuple2 = 0x86, kTuple3 = 0x87,
                   kEmptyDict = '}', kSetItems = 'u', kEmptySet = 0x8f,
                   kAddItems = 0x90, kStackGlobal = 0x93, kReduce = 'R',
                   kBuild = 'b';
@@ -230,6 +230,15 @@ void PickleWriter::Array(ArrayType type, absl::Span<const int64_t> shape,
   }
   Str("C");
   Op(kTuple);
+  Op(kReduce);
+}
+
+void PickleWriter::ValueError(absl::string_view message) {
+  Str("builtins");
+  Str("ValueError");
+  Op(kStackGlobal);
+  Str(message);
+  Op(kTuple1);
   Op(kReduce);
 }
 

@@ -67,6 +67,9 @@ class PickleWriter {
   // back (one per row of a nested vector, or one for a flat array).
   void Array(ArrayType type, absl::Span<const int64_t> shape,
              Segments segments);
+  // builtins.ValueError(message): what a bcast root that cannot pickle its
+  // object sends instead, so Python ranks get an exception object.
+  void ValueError(absl::string_view message);
   // Memory the writer keeps for the buffers it returns (a std::vector<bool>
   // turned into bytes): stays valid until the writer goes.
   std::string& KeepBytes();
