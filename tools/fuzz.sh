@@ -4,8 +4,9 @@
 #
 #   tools/fuzz.sh decode SECONDS     # frame header + in-band decoder
 #   tools/fuzz.sh envelope SECONDS   # transport envelope decoder
+#   tools/fuzz.sh pickle SECONDS     # Python-mode pickle reader
 #
-# The corpus (serialization/fuzz_corpus or transport/fuzz_corpus) seeds the
+# The corpus (serialization/, transport/ or python/fuzz_corpus) seeds the
 # campaign; afterwards new inputs are merged back, minimized (-merge=1), and
 # any crash reproducer is copied in too, so the regression tests replay it.
 # Prints libFuzzer's final statistics (executions, coverage). Builds in a
@@ -14,14 +15,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ $# -ne 2 ]]; then
-  echo "usage: $0 decode|envelope SECONDS" >&2
+  echo "usage: $0 decode|envelope|pickle SECONDS" >&2
   exit 2
 fi
 case "$1" in
   decode) target=//serialization:decode_libfuzzer corpus=serialization/fuzz_corpus ;;
   envelope) target=//transport:envelope_libfuzzer corpus=transport/fuzz_corpus ;;
+  pickle) target=//python:pickle_libfuzzer corpus=python/fuzz_corpus ;;
   *)
-    echo "fuzz: unknown target $1 (decode or envelope)" >&2
+    echo "fuzz: unknown target $1 (decode, envelope or pickle)" >&2
     exit 2
     ;;
 esac
