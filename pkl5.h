@@ -6,9 +6,11 @@
 // communicators (pkl5::Intracomm, pkl5::Intercomm), requests, messages and
 // statuses (comm/), the object collectives (collectives/), the supported
 // types and the opt-in for user structs, PKL5_FIELDS (serialization/), and
-// the options of each. examples/quick_tour.cc is a complete program; the
-// user guide is docs/user_guide.md. Every call returns absl::Status or
-// absl::StatusOr. Names in a namespace ending in `internal` are not API.
+// the options of each, and the Python mode (pkl5::python::Intracomm:
+// objects to and from ranks running mpi4py.util.pkl5, python/).
+// examples/quick_tour.cc is a complete program; the user guide is
+// docs/user_guide.md. Every call returns absl::Status or absl::StatusOr. Names
+// in a namespace ending in `internal` are not API.
 #ifndef PKL5_PKL5_H_
 #define PKL5_PKL5_H_
 
@@ -26,6 +28,8 @@
 #include "pkl5/comm/options.h"
 #include "pkl5/comm/request.h"
 #include "pkl5/comm/status.h"
+#include "pkl5/python/comm.h"
+#include "pkl5/python/pickle.h"
 #include "pkl5/serialization/serialization.h"
 
 #endif  // PKL5_PKL5_H_

@@ -32,8 +32,9 @@ absl::Status BcastBytes(void* data, uint64_t bytes, int root, MPI_Comm comm,
     sink.emplace(std::move(*made));
     data = sink->data();
   }
-  PKL5_ASSIGN_OR_RETURN(transport_internal::ByteLayout layout,
-                        transport_internal::ByteLayout::Create(bytes, block_bytes));
+  PKL5_ASSIGN_OR_RETURN(
+      transport_internal::ByteLayout layout,
+      transport_internal::ByteLayout::Create(bytes, block_bytes));
   return MpiCallStatus(
       MPI_Bcast(data, layout.count(), layout.type(), root, comm), "MPI_Bcast");
 }
@@ -112,8 +113,10 @@ absl::StatusOr<std::optional<Message>> Intracomm::improbe(int source, int tag,
   return MatchMessage(source, tag, status, /*block=*/false);
 }
 
-absl::StatusOr<std::optional<Message>> Intracomm::MatchMessage(
-    int source, int tag, Status* status, bool block) {
+absl::StatusOr<std::optional<Message>> Intracomm::MatchMessage(int source,
+                                                               int tag,
+                                                               Status* status,
+                                                               bool block) {
   if (is_null()) return absl::FailedPreconditionError("a null communicator");
   PKL5_RETURN_IF_ERROR(rules_.CheckReceive(source, tag));
   PKL5_ASSIGN_OR_RETURN(
@@ -147,16 +150,17 @@ absl::Status Intracomm::BcastHead(std::vector<long long>& header,
       MPI_Bcast(&count, 1, MPI_LONG_LONG, root, comm_), "MPI_Bcast"));
   if (!is_root) {
     if (count < 1 || static_cast<uint64_t>(count) - 1 > options_.max_pieces) {
-      return absl::DataLossError(absl::StrCat(
-          "bcast root ", root, " announced ", count,
-          " header entries (1 to max_pieces + 1 expected): not mpi4py's pkl5?"));
+      return absl::DataLossError(
+          absl::StrCat("bcast root ", root, " announced ", count,
+                       " header entries (1 to max_pieces + 1 expected): not "
+                       "mpi4py's pkl5?"));
     }
     header.assign(static_cast<size_t>(count), 0);
   }
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      MPI_Bcast(header.data(), static_cast<int>(count), MPI_LONG_LONG, root,
-                comm_),
-      "MPI_Bcast"));
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Bcast(header.data(), static_cast<int>(count),
+                              MPI_LONG_LONG, root, comm_),
+                    "MPI_Bcast"));
   uint64_t total = 0;
   bool negative = false;
   for (long long length : header) {

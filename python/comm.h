@@ -134,7 +134,8 @@ class Intracomm {
 
   template <typename T>
   absl::Status send(const T& object, int dest, int tag = 0) {
-    return SendBlocking(object, dest, tag, python_internal::SendMode::kStandard);
+    return SendBlocking(object, dest, tag,
+                        python_internal::SendMode::kStandard);
   }
   template <typename T>
   absl::Status ssend(const T& object, int dest, int tag = 0) {
@@ -221,9 +222,9 @@ class Intracomm {
     PKL5_ASSIGN_OR_RETURN(python_internal::Outgoing outgoing,
                           Pickle(object, options_.pickle));
     python_internal::MpiRequests requests;
-    PKL5_RETURN_IF_ERROR(python_internal::PostSends(
-        comm_, *locks_, outgoing, dest, tag, mode, options_.block_bytes,
-        requests.requests()));
+    PKL5_RETURN_IF_ERROR(
+        python_internal::PostSends(comm_, *locks_, outgoing, dest, tag, mode,
+                                   options_.block_bytes, requests.requests()));
     return requests.Wait();
   }
 

@@ -116,7 +116,8 @@ void Case(Intracomm& comm, int peer, int tag, const T& want) {
       break;
     }
     default: {
-      absl::StatusOr<pkl5::Request> sent = comm.issend(std::move(*got), peer, tag);
+      absl::StatusOr<pkl5::Request> sent =
+          comm.issend(std::move(*got), peer, tag);
       Check(sent.ok() ? sent->wait() : sent.status(), what + " issend");
     }
   }
@@ -135,8 +136,8 @@ void Rejected(Intracomm& comm, int peer, int tag, const std::string& reason,
   }
   absl::StatusOr<int> after = comm.recv<int>(peer, tag + 1);
   if (!after.ok() || *after != next) {
-    Fail("tag " + std::to_string(tag + 1) + " after a rejected object: " +
-         after.status().ToString());
+    Fail("tag " + std::to_string(tag + 1) +
+         " after a rejected object: " + after.status().ToString());
   }
 }
 
@@ -161,8 +162,8 @@ void Run(Intracomm& comm, size_t elements) {
   for (size_t i = 0; i < floats.size(); ++i) floats[i] = static_cast<float>(i);
   Case(comm, peer, tag++, floats);
   Case(comm, peer, tag++,
-       std::vector<std::vector<int32_t>>{{0, 1, 2, 3}, {4, 5, 6, 7},
-                                         {8, 9, 10, 11}});
+       std::vector<std::vector<int32_t>>{
+           {0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}});
   Case(comm, peer, tag++,
        std::vector<std::vector<double>>(300, std::vector<double>(300, 1.0)));
   Case(comm, peer, tag++, std::vector<bool>{true, false, true});
@@ -179,7 +180,8 @@ void Run(Intracomm& comm, size_t elements) {
 
   Particle got;
   Check(comm.bcast(got, 0), "bcast from Python");
-  if (!(got == Particle{"b", Iota(50000), 3})) Fail("bcast from Python differs");
+  if (!(got == Particle{"b", Iota(50000), 3}))
+    Fail("bcast from Python differs");
   Particle mine{"cpp", Iota(40000), 7};
   Check(comm.bcast(rank == size / 2 ? mine : got, size / 2), "bcast from C++");
   if (rank != size / 2 && !(got == mine)) Fail("bcast from C++ differs");

@@ -63,7 +63,8 @@ struct Pickled {
 };
 
 template <typename T>
-absl::StatusOr<Pickled> Dumps(const T& value, const PickleOptions& options = {}) {
+absl::StatusOr<Pickled> Dumps(const T& value,
+                              const PickleOptions& options = {}) {
   PickleWriter writer(options.out_of_band_threshold);
   WriteValue(writer, value);
   PKL5_RETURN_IF_ERROR(writer.status());
@@ -88,12 +89,11 @@ class PendingLoad {
     std::unique_ptr<PendingLoad> load(new PendingLoad);
     load->stream_ = std::move(stream);
     load->sizes_ = std::move(buffer_sizes);
-    PKL5_ASSIGN_OR_RETURN(
-        load->tree_, python_internal::ReadPickle(load->stream_, load->sizes_.size()));
+    PKL5_ASSIGN_OR_RETURN(load->tree_, python_internal::ReadPickle(
+                                           load->stream_, load->sizes_.size()));
     load->binder_.emplace(load->tree_, load->stream_.size(), load->sizes_,
                           options.max_object_bytes);
-    PKL5_RETURN_IF_ERROR(
-        ReadValue(*load->binder_, load->tree_.root, object));
+    PKL5_RETURN_IF_ERROR(ReadValue(*load->binder_, load->tree_.root, object));
     return load;
   }
   const std::vector<python_internal::MutableSegments>& destinations() const {

@@ -33,11 +33,11 @@
 #define PKL5_PYTHON_PICKLE_CODECS_H_
 
 #include <complex>
-#include <cstring>
-#include <memory>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -141,9 +141,9 @@ struct Nest {
 };
 template <typename T>
 struct Nest<std::vector<T>> {
-  static constexpr size_t kRank =
-      Nest<T>::kRank > 0 ? Nest<T>::kRank + 1
-                         : (ArrayElement<T>::value ? 1 : 0);
+  static constexpr size_t kRank = Nest<T>::kRank > 0
+                                      ? Nest<T>::kRank + 1
+                                      : (ArrayElement<T>::value ? 1 : 0);
 };
 template <typename T>
 struct NestElement {
@@ -189,8 +189,7 @@ void RowsOf(const std::vector<T>& nest, Segments& rows) {
 // Sizes a nest to `shape` and lists its rows, counting what it allocates.
 template <typename T>
 absl::Status SizeNest(Binder& binder, std::vector<T>& nest,
-                      absl::Span<const uint64_t> shape,
-                      MutableSegments& rows) {
+                      absl::Span<const uint64_t> shape, MutableSegments& rows) {
   PKL5_RETURN_IF_ERROR(binder.Allocate(shape[0] * sizeof(T)));
   nest.resize(shape[0]);
   if constexpr (kIsNest<T>) {
@@ -211,8 +210,8 @@ absl::Status ReadArray(Binder& binder, NodeId id, V& nest) {
   const Node& array = binder.node(id);
   constexpr ArrayType want = ArrayTypeOf<Element>();
   const std::vector<NodeId>& dims = binder.node(array.items[1]).items;
-  const std::string wanted =
-      absl::StrCat("numpy.ndarray of ", DtypeName<Element>(), ", ", kRank, "-d");
+  const std::string wanted = absl::StrCat(
+      "numpy.ndarray of ", DtypeName<Element>(), ", ", kRank, "-d");
   if (array.dtype.kind != want.kind || array.dtype.itemsize != want.itemsize ||
       dims.size() != kRank) {
     return binder.Mismatch(id, wanted);
@@ -241,11 +240,13 @@ absl::Status ReadArray(Binder& binder, NodeId id, V& nest) {
                         absl::StrCat("an array of ", bytes, " bytes has ",
                                      data.text.size(), " in band"));
   }
-  if (data.kind == Kind::kBuffer && binder.buffer_size(data.uinteger) != bytes) {
-    return binder.Error(
-        absl::StatusCode::kDataLoss,
-        absl::StrCat("an array of ", bytes, " bytes has an out-of-band "
-                     "buffer of ", binder.buffer_size(data.uinteger)));
+  if (data.kind == Kind::kBuffer &&
+      binder.buffer_size(data.uinteger) != bytes) {
+    return binder.Error(absl::StatusCode::kDataLoss,
+                        absl::StrCat("an array of ", bytes,
+                                     " bytes has an out-of-band "
+                                     "buffer of ",
+                                     binder.buffer_size(data.uinteger)));
   }
   MutableSegments rows;
   PKL5_RETURN_IF_ERROR(SizeNest(binder, nest, shape, rows));
@@ -274,8 +275,8 @@ struct PyCodec<bool> {
 };
 
 template <typename T>
-struct PyCodec<T, std::enable_if_t<std::is_integral_v<T> &&
-                                   !std::is_same_v<T, bool>>> {
+struct PyCodec<
+    T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
   static void Write(PickleWriter& writer, T value) {
     if constexpr (std::is_signed_v<T>) {
       writer.Int(value);
@@ -306,8 +307,8 @@ struct PyCodec<std::complex<T>> {
   static absl::Status Read(Binder& binder, NodeId id, std::complex<T>& value) {
     const python_internal::Node& node = binder.node(id);
     if (node.kind == python_internal::Kind::kComplex) {
-      value = std::complex<T>(static_cast<T>(node.real),
-                              static_cast<T>(node.imag));
+      value =
+          std::complex<T>(static_cast<T>(node.real), static_cast<T>(node.imag));
       return absl::OkStatus();
     }
     if (node.kind == python_internal::Kind::kNumpyScalar &&
@@ -447,10 +448,11 @@ struct PyCodec<std::vector<T>> {
     if (node.kind != Kind::kList && node.kind != Kind::kTuple) {
       if constexpr (python_internal::kIsNest<V>) {
         return binder.Mismatch(
-            id, absl::StrCat("numpy.ndarray of ",
-                             python_internal::DtypeName<typename python_internal::
-                                                            NestElement<V>::type>(),
-                             " or a list"));
+            id,
+            absl::StrCat("numpy.ndarray of ",
+                         python_internal::DtypeName<
+                             typename python_internal::NestElement<V>::type>(),
+                         " or a list"));
       } else {
         return binder.Mismatch(id, "list");
       }
@@ -522,12 +524,13 @@ absl::Status ReadTuple(Binder& binder, NodeId id, Tuple& tuple,
     return binder.Mismatch(id, absl::StrCat("a tuple of ", kSize));
   }
   absl::Status status;
-  ((status.ok() ? (binder.At(I),
-                   status = python::ReadValue(binder, node.items[I],
-                                      const_cast<std::remove_const_t<
-                                          std::tuple_element_t<I, Tuple>>&>(
-                                          std::get<I>(tuple))))
-                : status),
+  ((status.ok()
+        ? (binder.At(I),
+           status = python::ReadValue(
+               binder, node.items[I],
+               const_cast<std::remove_const_t<std::tuple_element_t<I, Tuple>>&>(
+                   std::get<I>(tuple))))
+        : status),
    ...);
   return status;
 }
@@ -538,9 +541,11 @@ namespace pkl5::python {
 template <typename... Ts>
 struct PyCodec<std::tuple<Ts...>> {
   static void Write(PickleWriter& writer, const std::tuple<Ts...>& value) {
-    python_internal::WriteTuple(writer, value, std::index_sequence_for<Ts...>());
+    python_internal::WriteTuple(writer, value,
+                                std::index_sequence_for<Ts...>());
   }
-  static absl::Status Read(Binder& binder, NodeId id, std::tuple<Ts...>& value) {
+  static absl::Status Read(Binder& binder, NodeId id,
+                           std::tuple<Ts...>& value) {
     return python_internal::ReadTuple(binder, id, value,
                                       std::index_sequence_for<Ts...>());
   }
@@ -644,7 +649,8 @@ const std::vector<absl::string_view>& FieldNames() {
 namespace pkl5::python {
 
 template <typename T>
-struct PyCodec<T, std::enable_if_t<serialization_internal::HasFields<T>::value>> {
+struct PyCodec<T,
+               std::enable_if_t<serialization_internal::HasFields<T>::value>> {
   static void Write(PickleWriter& writer, const T& value) {
     const auto& names = python_internal::FieldNames<T>();
     writer.BeginDict();
@@ -660,8 +666,8 @@ struct PyCodec<T, std::enable_if_t<serialization_internal::HasFields<T>::value>>
     const python_internal::Node& node = binder.node(id);
     const auto& names = python_internal::FieldNames<T>();
     if (node.kind != python_internal::Kind::kDict) {
-      return binder.Mismatch(id, absl::StrCat("a dict of ", T::Pkl5TypeName(),
-                                              "'s fields"));
+      return binder.Mismatch(
+          id, absl::StrCat("a dict of ", T::Pkl5TypeName(), "'s fields"));
     }
     std::vector<bool> seen(names.size());
     for (size_t i = 0; i + 1 < node.items.size(); i += 2) {
@@ -686,8 +692,9 @@ struct PyCodec<T, std::enable_if_t<serialization_internal::HasFields<T>::value>>
       absl::Status status;
       std::apply(
           [&](auto&... fields) {
-            ((f++ == field ? (status = ReadValue(binder, node.items[i + 1], fields))
-                           : status),
+            ((f++ == field
+                  ? (status = ReadValue(binder, node.items[i + 1], fields))
+                  : status),
              ...);
           },
           value.Pkl5Fields());
@@ -695,9 +702,10 @@ struct PyCodec<T, std::enable_if_t<serialization_internal::HasFields<T>::value>>
     }
     for (size_t f = 0; f < names.size(); ++f) {
       if (!seen[f]) {
-        return binder.Error(absl::StatusCode::kInvalidArgument,
-                            absl::StrCat("the dict has no key '", names[f],
-                                         "' for ", T::Pkl5TypeName(), "'s field"));
+        return binder.Error(
+            absl::StatusCode::kInvalidArgument,
+            absl::StrCat("the dict has no key '", names[f], "' for ",
+                         T::Pkl5TypeName(), "'s field"));
       }
     }
     return absl::OkStatus();
@@ -724,8 +732,7 @@ absl::Status ReadNumber(Binder& binder, NodeId id, T& value) {
   if (kind == Kind::kNumpyScalar) {
     raw = node.text;
     dtype = node.dtype;
-  } else if (kind == Kind::kArray &&
-             binder.node(node.items[1]).items.empty() &&
+  } else if (kind == Kind::kArray && binder.node(node.items[1]).items.empty() &&
              binder.node(node.items[0]).kind != Kind::kBuffer) {
     raw = binder.node(node.items[0]).text;
     dtype = node.dtype;
@@ -788,19 +795,18 @@ absl::Status ReadNumber(Binder& binder, NodeId id, T& value) {
              integer <= std::numeric_limits<T>::max();
       value = static_cast<T>(integer);
     } else {
-      fits = integer >= 0 && static_cast<uint64_t>(integer) <=
-                                 std::numeric_limits<T>::max();
+      fits = integer >= 0 &&
+             static_cast<uint64_t>(integer) <= std::numeric_limits<T>::max();
       value = static_cast<T>(integer);
     }
     if (!fits) {
       return binder.Error(
           absl::StatusCode::kInvalidArgument,
-          absl::StrCat("the int ",
-                       is_unsigned ? absl::StrCat(uinteger)
-                                   : absl::StrCat(integer),
-                       " does not fit in a ", sizeof(T) * 8, "-bit ",
-                       std::is_signed_v<T> ? "signed" : "unsigned",
-                       " integer"));
+          absl::StrCat(
+              "the int ",
+              is_unsigned ? absl::StrCat(uinteger) : absl::StrCat(integer),
+              " does not fit in a ", sizeof(T) * 8, "-bit ",
+              std::is_signed_v<T> ? "signed" : "unsigned", " integer"));
     }
   } else {
     static_assert(std::is_floating_point_v<T>);

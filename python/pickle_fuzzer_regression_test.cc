@@ -35,7 +35,8 @@ std::vector<std::string> Seeds() {
     std::vector<std::string> fields = absl::StrSplit(line, ' ');
     std::vector<std::string> buffers;
     for (size_t i = 2; i < fields.size(); ++i) {
-      buffers.push_back(fields[i] == "-" ? "" : absl::HexStringToBytes(fields[i]));
+      buffers.push_back(fields[i] == "-" ? ""
+                                         : absl::HexStringToBytes(fields[i]));
     }
     for (uint8_t type = 0; type < kPickleFuzzTypeCount; ++type) {
       seeds.push_back(

@@ -138,8 +138,8 @@ TEST(PickleTest, ContainersRoundTrip) {
   ExpectRoundTrip(std::make_tuple(1, std::string("a"), 2.5));
   ExpectRoundTrip(std::make_pair(7, std::string("x")));
   ExpectRoundTrip(std::map<std::string, int>{{"a", 1}, {"b", 2}});
-  ExpectRoundTrip(std::unordered_map<int, std::vector<std::string>>{
-      {1, {"x"}}, {2, {}}});
+  ExpectRoundTrip(
+      std::unordered_map<int, std::vector<std::string>>{{1, {"x"}}, {2, {}}});
   ExpectRoundTrip(std::set<int>{3, 1, 2});
   ExpectRoundTrip(Particle{"electron", {1, 2, 3}, -1});
   ExpectRoundTrip(std::vector<Particle>{{"a", {}, 1}, {"b", {0.5}, 2}});
@@ -184,9 +184,9 @@ TEST(PickleTest, ARaggedNestOrNonUtf8StringIsRejectedOnSend) {
   EXPECT_THAT(Dumps(std::vector<std::vector<double>>{{1}, {1, 2}}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("unequal lengths")));
-  EXPECT_THAT(Dumps(std::string("\xff")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("not UTF-8")));
+  EXPECT_THAT(
+      Dumps(std::string("\xff")),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not UTF-8")));
   EXPECT_THAT(Dumps(std::string("\xed\xa0\x80")),  // a surrogate
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -242,9 +242,9 @@ TEST(PickleTest, NumpysArraysLoad) {
   ASSERT_THAT(oob, IsOk());
   ASSERT_EQ(oob->size(), 32u);
   EXPECT_EQ((*oob)[31], 31.0f);
-  EXPECT_THAT(LoadGolden<std::vector<std::vector<int32_t>>>("array_i4_2d"),
-              IsOkAndHolds(std::vector<std::vector<int32_t>>{{0, 1, 2},
-                                                             {3, 4, 5}}));
+  EXPECT_THAT(
+      LoadGolden<std::vector<std::vector<int32_t>>>("array_i4_2d"),
+      IsOkAndHolds(std::vector<std::vector<int32_t>>{{0, 1, 2}, {3, 4, 5}}));
   EXPECT_THAT(LoadGolden<std::vector<bool>>("array_bool"),
               IsOkAndHolds(ElementsAre(true, false, true)));
   EXPECT_THAT(LoadGolden<std::vector<std::complex<double>>>("array_c16"),
@@ -282,9 +282,9 @@ TEST(PickleTest, WrongTypesNameThePlaceAndBothTypes) {
   EXPECT_THAT((LoadGolden<std::map<std::string, std::string>>("dict")),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("at object[0]: expected str, got int")));
-  EXPECT_THAT((LoadGolden<std::tuple<int, int>>("tuple")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("a tuple of 2")));
+  EXPECT_THAT(
+      (LoadGolden<std::tuple<int, int>>("tuple")),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("a tuple of 2")));
   struct Other {
     std::string name;
     PKL5_FIELDS(Other, name);
@@ -292,12 +292,12 @@ TEST(PickleTest, WrongTypesNameThePlaceAndBothTypes) {
   EXPECT_THAT(LoadGolden<Other>("struct"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("Other has no field 'position'")));
-  EXPECT_THAT(LoadGolden<std::vector<double>>("array_big_endian"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("big-endian")));
-  EXPECT_THAT(LoadGolden<std::vector<std::string>>("array_strings"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("dtype U2")));
+  EXPECT_THAT(
+      LoadGolden<std::vector<double>>("array_big_endian"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("big-endian")));
+  EXPECT_THAT(
+      LoadGolden<std::vector<std::string>>("array_strings"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dtype U2")));
 }
 
 TEST(PickleTest, WhatPkl5DoesNotRebuildIsRejectedByName) {
@@ -307,9 +307,9 @@ TEST(PickleTest, WhatPkl5DoesNotRebuildIsRejectedByName) {
   EXPECT_THAT(LoadGolden<std::vector<int>>("class"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("builtins.range")));
-  EXPECT_THAT(LoadGolden<std::vector<std::vector<double>>>("array_fortran"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("order 'F'")));
+  EXPECT_THAT(
+      LoadGolden<std::vector<std::vector<double>>>("array_fortran"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("order 'F'")));
   EXPECT_THAT(LoadGolden<int>("exception"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("exception instead of a value: root failed")));
@@ -323,12 +323,13 @@ TEST(PickleTest, WhatPkl5DoesNotRebuildIsRejectedByName) {
   EXPECT_THAT(LoadGolden<Tree>("recursive_dict"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("nests deeper than 512 levels")));
-  EXPECT_THAT(Loads<int>(std::string("\x80\x05" "cos\nsystem\n.", 14)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("os.system")));
+  EXPECT_THAT(
+      Loads<int>(std::string("\x80\x05"
+                             "cos\nsystem\n.",
+                             14)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("os.system")));
   EXPECT_THAT(Loads<int>(std::string("\x80\x05(i__main__\nX\n.", 16)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("INST")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("INST")));
 }
 
 TEST(PickleTest, EveryCutOrFlippedStreamIsAnErrorNotACrash) {
@@ -336,8 +337,7 @@ TEST(PickleTest, EveryCutOrFlippedStreamIsAnErrorNotACrash) {
     std::vector<absl::string_view> buffers(golden.buffers.begin(),
                                            golden.buffers.end());
     for (size_t cut = 0; cut < golden.stream.size(); ++cut) {
-      EXPECT_FALSE(
-          Loads<Particle>(golden.stream.substr(0, cut), buffers).ok());
+      EXPECT_FALSE(Loads<Particle>(golden.stream.substr(0, cut), buffers).ok());
       std::string flipped = golden.stream;
       flipped[cut] ^= 0x5a;
       // Any outcome but a crash or a hang: errors are the common case.
@@ -349,9 +349,9 @@ TEST(PickleTest, EveryCutOrFlippedStreamIsAnErrorNotACrash) {
 
 TEST(PickleTest, MissingOrWrongSizedBuffersAreDataLoss) {
   const Golden& golden = Goldens().at("array_f4_oob");
-  EXPECT_THAT(Loads<std::vector<float>>(golden.stream, {}),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("out-of-band buffers")));
+  EXPECT_THAT(
+      Loads<std::vector<float>>(golden.stream, {}),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("out-of-band buffers")));
   std::string short_buffer = golden.buffers[0].substr(4);
   absl::string_view views[] = {short_buffer};
   EXPECT_THAT(Loads<std::vector<float>>(golden.stream, views),
@@ -372,7 +372,9 @@ TEST(PickleTest, SharedReferencesCannotBlowUp) {
   const uint32_t n = 1 << 20;
   big.append(reinterpret_cast<const char*>(&n), 4);
   big.append(n, 'a');
-  big += Raw("q\x00" "0](");
+  big +=
+      Raw("q\x00"
+          "0](");
   for (int i = 0; i < 1000000; ++i) big += Raw("h\x00");
   big += "e.";
   PickleOptions options;

@@ -44,21 +44,21 @@
 
 // Inside a struct's definition: names the struct and lists its fields, all
 // of them.
-#define PKL5_FIELDS(Type, ...)                                  \
-  static constexpr const char* Pkl5TypeName() { return #Type; } \
-  static constexpr bool Pkl5ListsEveryField() { return true; }  \
+#define PKL5_FIELDS(Type, ...)                                           \
+  static constexpr const char* Pkl5TypeName() { return #Type; }          \
+  static constexpr bool Pkl5ListsEveryField() { return true; }           \
   static constexpr const char* Pkl5FieldNames() { return #__VA_ARGS__; } \
-  auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }         \
-  auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }   \
+  auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }                  \
+  auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }            \
   static_assert(true, "PKL5_FIELDS wants a semicolon after it")
 
 // The same, for a struct some of whose members are left out on purpose.
-#define PKL5_FIELDS_SUBSET(Type, ...)                           \
-  static constexpr const char* Pkl5TypeName() { return #Type; } \
-  static constexpr bool Pkl5ListsEveryField() { return false; } \
+#define PKL5_FIELDS_SUBSET(Type, ...)                                    \
+  static constexpr const char* Pkl5TypeName() { return #Type; }          \
+  static constexpr bool Pkl5ListsEveryField() { return false; }          \
   static constexpr const char* Pkl5FieldNames() { return #__VA_ARGS__; } \
-  auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }         \
-  auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }   \
+  auto Pkl5Fields() { return ::std::tie(__VA_ARGS__); }                  \
+  auto Pkl5Fields() const { return ::std::tie(__VA_ARGS__); }            \
   static_assert(true, "PKL5_FIELDS_SUBSET wants a semicolon after it")
 
 namespace pkl5 {

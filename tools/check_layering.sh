@@ -5,6 +5,8 @@
 #   base  <-  serialization
 #   base  <-  transport            (transport never reaches serialization)
 #   serialization, transport  <-  comm  <-  collectives
+#   serialization, comm  <-  python (the Python mode; its pickle codec
+#                                    needs no MPI)
 #
 # plus: serialization and base's status macros never reach MPI, and no
 # target that is not testonly depends on //testing.
@@ -40,7 +42,10 @@ forbid //serialization/... "//transport, //comm or //collectives" \
   "//transport/... + //comm/... + //collectives/..."
 forbid //transport/... "//serialization, //comm or //collectives" \
   "//serialization/... + //comm/... + //collectives/..."
-forbid //comm/... "//collectives" "//collectives/..."
+forbid //comm/... "//collectives or //python" "//collectives/... + //python/..."
+forbid //collectives/... "//python" "//python/..."
+forbid //python:pickle "MPI, //transport or //comm" \
+  "${mpi} + //transport/... + //comm/..."
 
 # Library code never depends on test code: //testing is testonly, and so
 # must be everything that reaches it.

@@ -89,7 +89,8 @@ absl::Status Binder::Claim(uint64_t index, MutableSegments into) {
   uint64_t total = 0;
   for (const MutableSegment& segment : into) total += segment.bytes;
   if (index >= buffer_sizes_.size()) {
-    return Error(absl::StatusCode::kDataLoss, "an out-of-band buffer is missing");
+    return Error(absl::StatusCode::kDataLoss,
+                 "an out-of-band buffer is missing");
   }
   if (total != buffer_sizes_[index]) {
     return Error(absl::StatusCode::kDataLoss,

@@ -131,8 +131,8 @@ bool LookUpGlobal(absl::string_view module, absl::string_view name,
 // Parses numpy's dtype code ("f8", "<i4", "?", "b1", "U5") into `dtype`.
 void ParseDtypeCode(absl::string_view code, Dtype& dtype) {
   dtype.code = code;
-  if (!code.empty() && (code[0] == '<' || code[0] == '>' || code[0] == '|' ||
-                        code[0] == '=')) {
+  if (!code.empty() &&
+      (code[0] == '<' || code[0] == '>' || code[0] == '|' || code[0] == '=')) {
     dtype.byteorder = code[0];
     code.remove_prefix(1);
   }
@@ -144,12 +144,11 @@ void ParseDtypeCode(absl::string_view code, Dtype& dtype) {
     if (c < '0' || c > '9' || size > 64) return;
     size = size * 10 + (c - '0');
   }
-  const bool known =
-      (kind == 'b' && size == 1) ||
-      ((kind == 'i' || kind == 'u') &&
-       (size == 1 || size == 2 || size == 4 || size == 8)) ||
-      (kind == 'f' && (size == 4 || size == 8)) ||
-      (kind == 'c' && (size == 8 || size == 16));
+  const bool known = (kind == 'b' && size == 1) ||
+                     ((kind == 'i' || kind == 'u') &&
+                      (size == 1 || size == 2 || size == 4 || size == 8)) ||
+                     (kind == 'f' && (size == 4 || size == 8)) ||
+                     (kind == 'c' && (size == 8 || size == 16));
   if (!known) return;
   dtype.kind = kind;
   dtype.itemsize = static_cast<uint8_t>(size);
@@ -172,16 +171,15 @@ class Reader {
       if (stop) break;
     }
     if (pos_ != stream_.size()) {
-      return Corrupt(absl::StrCat(stream_.size() - pos_,
-                                  " bytes follow the STOP opcode"));
+      return Corrupt(
+          absl::StrCat(stream_.size() - pos_, " bytes follow the STOP opcode"));
     }
     return std::move(tree_);
   }
 
  private:
   static absl::Status Corrupt(absl::string_view what) {
-    return absl::DataLossError(
-        absl::StrCat("corrupt pickle stream: ", what));
+    return absl::DataLossError(absl::StrCat("corrupt pickle stream: ", what));
   }
   absl::Status Unsupported(uint8_t op) const {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -204,8 +202,8 @@ class Reader {
   }
   absl::StatusOr<absl::string_view> Take(uint64_t n) {
     if (n > stream_.size() - pos_) {
-      return Corrupt(absl::StrCat("an argument of ", n, " bytes at byte ",
-                                  pos_, " runs past its end"));
+      return Corrupt(absl::StrCat("an argument of ", n, " bytes at byte ", pos_,
+                                  " runs past its end"));
     }
     absl::string_view bytes = stream_.substr(pos_, n);
     pos_ += n;
@@ -248,8 +246,8 @@ class Reader {
     if (marks_.empty()) return Corrupt("an opcode wants a MARK there is not");
     const size_t mark = marks_.back();
     marks_.pop_back();
-    std::vector<NodeId> items(stack_.begin() + static_cast<std::ptrdiff_t>(mark),
-                              stack_.end());
+    std::vector<NodeId> items(
+        stack_.begin() + static_cast<std::ptrdiff_t>(mark), stack_.end());
     stack_.resize(mark);
     return items;
   }
@@ -350,8 +348,8 @@ class Reader {
       return node.is_unsigned ? static_cast<double>(node.uinteger)
                               : static_cast<double>(node.integer);
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "complex() takes numbers, not ", KindName(node.kind)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("complex() takes numbers, not ", KindName(node.kind)));
   }
 
   absl::Status Reduce() {
@@ -451,9 +449,9 @@ class Reader {
     PKL5_ASSIGN_OR_RETURN(NodeId target, Top());
     const Node& state = tree_[state_id];
     if (At(target).kind != Kind::kDtype) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "BUILD of ", KindName(At(target).kind),
-          " is not supported: pkl5 sets no object's state"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("BUILD of ", KindName(At(target).kind),
+                       " is not supported: pkl5 sets no object's state"));
     }
     if (state.kind != Kind::kTuple || state.items.size() < 5 ||
         tree_[state.items[1]].kind != Kind::kStr ||
@@ -655,20 +653,23 @@ class Reader {
         return false;
       case 'q':
       case 'r': {  // BINPUT, LONG_BINPUT
-        PKL5_ASSIGN_OR_RETURN(const uint64_t key, Unsigned(op == 'q' ? 1u : 4u));
+        PKL5_ASSIGN_OR_RETURN(const uint64_t key,
+                              Unsigned(op == 'q' ? 1u : 4u));
         PKL5_RETURN_IF_ERROR(Memoize(key));
         return false;
       }
       case 'h':
       case 'j': {  // BINGET, LONG_BINGET
-        PKL5_ASSIGN_OR_RETURN(const uint64_t key, Unsigned(op == 'h' ? 1u : 4u));
+        PKL5_ASSIGN_OR_RETURN(const uint64_t key,
+                              Unsigned(op == 'h' ? 1u : 4u));
         PKL5_RETURN_IF_ERROR(Recall(key));
         return false;
       }
       case 0x93: {  // STACK_GLOBAL
         PKL5_ASSIGN_OR_RETURN(NodeId name, Pop());
         PKL5_ASSIGN_OR_RETURN(NodeId module, Pop());
-        if (tree_[name].kind != Kind::kStr || tree_[module].kind != Kind::kStr) {
+        if (tree_[name].kind != Kind::kStr ||
+            tree_[module].kind != Kind::kStr) {
           return Corrupt("STACK_GLOBAL wants two strings");
         }
         PKL5_RETURN_IF_ERROR(Global(tree_[module].text, tree_[name].text));

@@ -132,7 +132,8 @@ void PickleWriter::Float(double value) {
   uint64_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
   Op(kBinFloat);
-  for (int i = 7; i >= 0; --i) stream_.push_back(static_cast<char>(bits >> (8 * i)));
+  for (int i = 7; i >= 0; --i)
+    stream_.push_back(static_cast<char>(bits >> (8 * i)));
 }
 
 void PickleWriter::Complex(double real, double imag) {

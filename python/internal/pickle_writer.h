@@ -86,8 +86,7 @@ class PickleWriter {
  private:
   void Op(uint8_t op) { stream_.push_back(static_cast<char>(op)); }
   void Little(uint64_t value, int bytes);
-  void SizedText(uint8_t op1, uint8_t op4, uint8_t op8,
-                 absl::string_view text);
+  void SizedText(uint8_t op1, uint8_t op4, uint8_t op8, absl::string_view text);
   void Dtype(ArrayType type);
 
   size_t threshold_;

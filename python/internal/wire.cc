@@ -52,15 +52,16 @@ absl::StatusOr<MPI_Status> ProbePiece(MPI_Comm comm, int source, int tag,
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     int found = 0;
-    PKL5_RETURN_IF_ERROR(MpiCallStatus(
-        MPI_Improbe(source, tag, comm, &found, &message, &status),
-        "MPI_Improbe"));
+    PKL5_RETURN_IF_ERROR(
+        MpiCallStatus(MPI_Improbe(source, tag, comm, &found, &message, &status),
+                      "MPI_Improbe"));
     if (found) return status;
     if (absl::Now() >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
           "an mpi4py pkl5 header from rank ", source, " on tag ", tag,
           " announced more messages than came within part_timeout (",
-          absl::FormatDuration(timeout), "): a foreign message was taken "
+          absl::FormatDuration(timeout),
+          "): a foreign message was taken "
           "for a header?"));
     }
     std::this_thread::yield();
@@ -158,7 +159,8 @@ absl::Status PostSends(MPI_Comm comm, CommLocks& locks,
     types.push_back(std::move(type));
   }
   auto post = mode == SendMode::kSynchronous ? MPI_Issend : MPI_Isend;
-  const char* name = mode == SendMode::kSynchronous ? "MPI_Issend" : "MPI_Isend";
+  const char* name =
+      mode == SendMode::kSynchronous ? "MPI_Issend" : "MPI_Isend";
   std::lock_guard<std::mutex> lock(locks.send);
   MPI_Request request;
   absl::Status status = MpiCallStatus(
@@ -215,7 +217,8 @@ absl::StatusOr<std::optional<MatchedObject>> MatchObject(
     return absl::DataLossError(absl::StrCat(
         "a message of ", header_bytes, " bytes", from,
         " is not an mpi4py pkl5 header (1 to max_pieces + 1 int64; max_pieces "
-        "is ", limits.max_pieces, "); it was received and dropped"));
+        "is ",
+        limits.max_pieces, "); it was received and dropped"));
   }
   std::vector<long long> header(header_bytes / 8);
   PKL5_RETURN_IF_ERROR(MpiCallStatus(
@@ -235,8 +238,8 @@ absl::StatusOr<std::optional<MatchedObject>> MatchObject(
   }
   for (size_t i = 0; i < object.sizes.size(); ++i) {
     MPI_Message message;
-    absl::StatusOr<MPI_Status> probed =
-        ProbePiece(comm, object.source, object.tag, limits.part_timeout, message);
+    absl::StatusOr<MPI_Status> probed = ProbePiece(
+        comm, object.source, object.tag, limits.part_timeout, message);
     if (!probed.ok()) return Drain(object, probed.status());
     const uint64_t bytes = MessageBytes(*probed);
     if (bytes != object.sizes[i]) {
@@ -268,10 +271,10 @@ absl::StatusOr<std::string> ReceiveStream(MatchedObject& object,
   std::string stream(object.sizes[object.next], '\0');
   PKL5_ASSIGN_OR_RETURN(ByteLayout layout,
                         ByteLayout::Create(stream.size(), block_bytes));
-  PKL5_RETURN_IF_ERROR(MpiCallStatus(
-      MPI_Mrecv(stream.data(), layout.count(), layout.type(),
-                &object.pieces[object.next], MPI_STATUS_IGNORE),
-      "MPI_Mrecv"));
+  PKL5_RETURN_IF_ERROR(
+      MpiCallStatus(MPI_Mrecv(stream.data(), layout.count(), layout.type(),
+                              &object.pieces[object.next], MPI_STATUS_IGNORE),
+                    "MPI_Mrecv"));
   ++object.next;
   return stream;
 }
@@ -296,16 +299,16 @@ absl::Status ReceiveBuffers(MatchedObject& object,
     PKL5_ASSIGN_OR_RETURN(SegmentsType type,
                           SegmentsType::Create(segments, block_bytes));
     if (requests == nullptr) {
-      PKL5_RETURN_IF_ERROR(MpiCallStatus(
-          MPI_Mrecv(type.buffer(), type.count(), type.type(), &message,
-                    MPI_STATUS_IGNORE),
-          "MPI_Mrecv"));
+      PKL5_RETURN_IF_ERROR(
+          MpiCallStatus(MPI_Mrecv(type.buffer(), type.count(), type.type(),
+                                  &message, MPI_STATUS_IGNORE),
+                        "MPI_Mrecv"));
     } else {
       MPI_Request request;
-      PKL5_RETURN_IF_ERROR(MpiCallStatus(
-          MPI_Imrecv(type.buffer(), type.count(), type.type(), &message,
-                     &request),
-          "MPI_Imrecv"));
+      PKL5_RETURN_IF_ERROR(
+          MpiCallStatus(MPI_Imrecv(type.buffer(), type.count(), type.type(),
+                                   &message, &request),
+                        "MPI_Imrecv"));
       requests->push_back(request);
     }
   }
