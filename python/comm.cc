@@ -84,7 +84,7 @@ absl::StatusOr<Intracomm> Intracomm::Create(MPI_Comm comm,
   return made;
 }
 
-python_internal::Outgoing Intracomm::Outgoing(Pickled pickled) {
+python_internal::Outgoing Intracomm::OutgoingOf(Pickled pickled) {
   python_internal::Outgoing outgoing;
   outgoing.header.push_back(static_cast<long long>(pickled.stream.size()));
   for (size_t i = 0; i < pickled.buffers.size(); ++i) {
@@ -196,13 +196,10 @@ absl::Status Intracomm::BcastBuffers(
           BcastBytes(nullptr, sizes[i], root, comm_, options_.block_bytes));
       continue;
     }
-    python_internal::Segments segments;
-    for (const python_internal::MutableSegment& s : destinations[i]) {
-      segments.push_back({s.data, s.bytes});
-    }
-    PKL5_ASSIGN_OR_RETURN(
-        python_internal::SegmentsType type,
-        python_internal::SegmentsType::Create(segments, options_.block_bytes));
+    PKL5_ASSIGN_OR_RETURN(python_internal::SegmentsType type,
+                          python_internal::SegmentsType::Create(
+                              python_internal::AsSegments(destinations[i]),
+                              options_.block_bytes));
     PKL5_RETURN_IF_ERROR(MpiCallStatus(
         MPI_Bcast(type.buffer(), type.count(), type.type(), root, comm_),
         "MPI_Bcast"));

@@ -206,9 +206,9 @@ class Intracomm {
   static absl::StatusOr<python_internal::Outgoing> Pickle(
       const T& object, const PickleOptions& options) {
     PKL5_ASSIGN_OR_RETURN(Pickled pickled, Dumps(object, options));
-    return Outgoing(std::move(pickled));
+    return OutgoingOf(std::move(pickled));
   }
-  static python_internal::Outgoing Outgoing(Pickled pickled);
+  static python_internal::Outgoing OutgoingOf(Pickled pickled);
   absl::Status CheckSend(int dest, int tag) const;
   absl::StatusOr<std::optional<Message>> MatchMessage(int source, int tag,
                                                       Status* status,

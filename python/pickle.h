@@ -7,7 +7,7 @@
 //                         pkl5::python::Dumps(std::vector<float>(n)));
 //   // pickled.stream, then each of pickled.buffers, are what Python loads.
 //   PKL5_ASSIGN_OR_RETURN(auto back, pkl5::python::Loads<std::vector<float>>(
-//                                        pickled.stream, buffer_bytes));
+//                                        pickled.stream, buffers));
 //
 // Reading never runs anything the stream names: only plain values, numpy
 // arrays, numpy scalars and complex numbers are rebuilt, anything else is

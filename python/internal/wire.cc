@@ -83,6 +83,14 @@ absl::StatusOr<std::shared_ptr<CommLocks>> LocksOf(MPI_Comm comm) {
   return found->locks;
 }
 
+Segments AsSegments(absl::Span<const MutableSegment> segments) {
+  Segments viewed;
+  for (const MutableSegment& segment : segments) {
+    viewed.push_back(Segment{segment.data, segment.bytes});
+  }
+  return viewed;
+}
+
 absl::StatusOr<SegmentsType> SegmentsType::Create(
     absl::Span<const Segment> segments, size_t block_bytes) {
   SegmentsType made;
@@ -292,12 +300,8 @@ absl::Status ReceiveBuffers(MatchedObject& object,
       PKL5_RETURN_IF_ERROR(DrainMessage(message, bytes));
       continue;
     }
-    Segments segments;
-    for (const MutableSegment& segment : into) {
-      segments.push_back(Segment{segment.data, segment.bytes});
-    }
     PKL5_ASSIGN_OR_RETURN(SegmentsType type,
-                          SegmentsType::Create(segments, block_bytes));
+                          SegmentsType::Create(AsSegments(into), block_bytes));
     if (requests == nullptr) {
       PKL5_RETURN_IF_ERROR(
           MpiCallStatus(MPI_Mrecv(type.buffer(), type.count(), type.type(),

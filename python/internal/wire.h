@@ -71,6 +71,9 @@ class SegmentsType {
   MPI_Datatype type_ = MPI_BYTE;
 };
 
+// Where buffers land, as the segments a datatype describes.
+Segments AsSegments(absl::Span<const MutableSegment> segments);
+
 enum class SendMode { kStandard, kSynchronous };
 
 // What travels for one object: the header, then the stream and buffers.
