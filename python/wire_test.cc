@@ -5,8 +5,10 @@
 // //python:interop_test.
 #include <mpi.h>
 
+#include <deque>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -52,16 +54,20 @@ class WireTest : public ::testing::Test {
     MPI_Comm_free(&mpi_);
   }
   // Raw bytes to the next rank on `tag`, as a foreign sender would.
-  void SendRaw(const std::string& bytes, int tag) {
+  // MPI reads an Isend's buffer until the send completes (MPICH does read it
+  // late), so the bytes stay here, at a stable address, until WaitRaw.
+  void SendRaw(std::string bytes, int tag) {
+    const std::string& kept = raw_bytes_.emplace_back(std::move(bytes));
     MPI_Request request;
-    MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, next_,
-              tag, mpi_, &request);
+    MPI_Isend(kept.data(), static_cast<int>(kept.size()), MPI_BYTE, next_, tag,
+              mpi_, &request);
     raw_.push_back(request);
   }
   void WaitRaw() {
     MPI_Waitall(static_cast<int>(raw_.size()), raw_.data(),
                 MPI_STATUSES_IGNORE);
     raw_.clear();
+    raw_bytes_.clear();
   }
   // The next rank's check that the ring still works on `tag`.
   void ExpectIntact(int tag) {
@@ -76,6 +82,7 @@ class WireTest : public ::testing::Test {
   int next_ = 0;
   int previous_ = 0;
   std::vector<MPI_Request> raw_;
+  std::deque<std::string> raw_bytes_;
 };
 
 Sample MakeSample(int rank) {
