@@ -16,6 +16,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -39,7 +40,8 @@
 #include "bench/samples.h"
 #include "bench/workloads.h"
 
-ABSL_FLAG(std::string, sections, "p2p,objects,collectives,memory,reductions",
+ABSL_FLAG(std::string, sections,
+          "p2p,objects,collectives,memory,reductions,mixed",
           "which measurements to run");
 ABSL_FLAG(int, rounds, 3, "launch rounds; C++ and Python take turns");
 ABSL_FLAG(int, reps, 5, "repetitions per round below 16 MiB");
@@ -59,6 +61,8 @@ ABSL_FLAG(bool, publish, false,
 // Worker mode, used by the driver.
 ABSL_FLAG(std::string, worker, "", "run one section as an MPI worker");
 ABSL_FLAG(std::string, sizes, "", "a worker's sizes in bytes, comma separated");
+ABSL_FLAG(std::string, languages, "",
+          "a mixed job's language per rank (cpp or python), comma separated");
 
 namespace {
 
@@ -80,19 +84,28 @@ int RunWorker(int argc, char** argv) {
   options.sizes = ParseSizes(absl::GetFlag(FLAGS_sizes));
   options.reps = absl::GetFlag(FLAGS_reps);
   options.big_reps = absl::GetFlag(FLAGS_big_reps);
+  std::vector<std::string> languages =
+      absl::StrSplit(absl::GetFlag(FLAGS_languages), ',', absl::SkipEmpty());
+  options.languages = languages;
   const bool known =
       pkl5::bench::RunWorkload(absl::GetFlag(FLAGS_worker), options);
   MPI_Finalize();
   return known ? 0 : 2;
 }
 
-// One launch of the driver's plan.
+// One launch of the driver's plan: a job of the C++ worker or the Python
+// peer on `ranks` ranks, or (the mixed section) one rank of each of
+// `languages` in an MPMD job.
 struct Launch {
   std::string section;
   int ranks = 2;
   std::vector<size_t> sizes;
-  bool python = false;
+  std::vector<std::string> languages;  // "cpp" or "python"
   int round = 1;
+  std::string Contenders() const {
+    if (section == "mixed") return absl::StrJoin(languages, " and ");
+    return languages.at(0) == "python" ? "mpi4py pkl5" : "C++ contenders";
+  }
 };
 
 std::string Join(const std::vector<size_t>& sizes) {
@@ -167,9 +180,38 @@ void ReportProgress(size_t step, size_t steps, const Launch& launch, int rounds,
   const bool terminal = isatty(fileno(stderr)) != 0;
   std::fprintf(stderr, "%s[%zu/%zu] round %d/%d: %s, %s on %d ranks%s\n",
                terminal ? "\r\033[K" : "", step + 1, steps, launch.round,
-               rounds, launch.section.c_str(),
-               launch.python ? "mpi4py pkl5" : "C++ contenders", launch.ranks,
-               left.c_str());
+               rounds, launch.section.c_str(), launch.Contenders().c_str(),
+               launch.ranks, left.c_str());
+}
+
+// The command of the Python peer and of the C++ worker for `launch`.
+std::vector<std::string> PythonCommand(const Launch& launch,
+                                       const std::string& python,
+                                       const std::string& peer, int reps,
+                                       int big_reps) {
+  std::vector<std::string> command = {python,
+                                      peer,
+                                      launch.section,
+                                      "--reps",
+                                      absl::StrCat(reps),
+                                      "--big_reps",
+                                      absl::StrCat(big_reps),
+                                      "--languages",
+                                      absl::StrJoin(launch.languages, ","),
+                                      "--sizes"};
+  for (size_t size : launch.sizes) command.push_back(absl::StrCat(size));
+  return command;
+}
+
+std::vector<std::string> WorkerCommand(const Launch& launch,
+                                       const std::string& self, int reps,
+                                       int big_reps) {
+  return {self,
+          absl::StrCat("--worker=", launch.section),
+          absl::StrCat("--sizes=", Join(launch.sizes)),
+          absl::StrCat("--reps=", reps),
+          absl::StrCat("--big_reps=", big_reps),
+          absl::StrCat("--languages=", absl::StrJoin(launch.languages, ","))};
 }
 
 int RunDriver(const pkl5::bench::RunInfo& run) {
@@ -188,6 +230,7 @@ int RunDriver(const pkl5::bench::RunInfo& run) {
   std::vector<size_t> collective_sizes = {8, size_t{1} << 20,
                                           size_t{256} << 20};
   size_t memory_size = size_t{1} << 30;
+  std::vector<size_t> mixed_sizes = {8, size_t{1} << 20, size_t{1} << 30};
   std::vector<int> collective_ranks;
   for (absl::string_view word :
        absl::StrSplit(absl::GetFlag(FLAGS_ranks), ',', absl::SkipEmpty())) {
@@ -200,8 +243,13 @@ int RunDriver(const pkl5::bench::RunInfo& run) {
     p2p_sizes = {8, 4096, size_t{1} << 20};
     collective_sizes = {8, size_t{1} << 20};
     memory_size = size_t{64} << 20;
+    mixed_sizes = {8, size_t{1} << 20};
     collective_ranks = {2};
   }
+  mixed_sizes.erase(
+      std::remove_if(mixed_sizes.begin(), mixed_sizes.end(),
+                     [&](size_t size) { return size > max_bytes; }),
+      mixed_sizes.end());
 
   const std::string python = absl::GetFlag(FLAGS_python);
   const std::string peer = pkl5::bench::RunfilePath("bench/mpi4py_peer.py");
@@ -229,16 +277,28 @@ int RunDriver(const pkl5::bench::RunInfo& run) {
       } else if (section == "memory") {
         if (round > 1) continue;  // one receive tells it
         sizes = {memory_size};
+      } else if (section == "mixed") {
+        // C++ and Python ranks in one job (Python mode) next to Python
+        // alone and C++ alone on the same wire.
+        std::vector<std::vector<std::string>> jobs = {{"cpp", "cpp"}};
+        if (have_python) {
+          jobs.push_back({"cpp", "python"});
+          jobs.push_back({"python", "python"});
+        }
+        for (const std::vector<std::string>& languages : jobs) {
+          plan.push_back(Launch{"mixed", 2, mixed_sizes, languages, round});
+        }
+        continue;
       } else if (section != "objects") {
         std::fprintf(stderr, "bench: unknown section %s\n",
                      std::string(section).c_str());
         return 2;
       }
       for (int ranks : ranks_list) {
-        for (bool in_python : {false, true}) {
-          if (in_python && !have_python) continue;
+        for (const char* language : {"cpp", "python"}) {
+          if (language == std::string("python") && !have_python) continue;
           plan.push_back(
-              Launch{std::string(section), ranks, sizes, in_python, round});
+              Launch{std::string(section), ranks, sizes, {language}, round});
         }
       }
     }
@@ -250,25 +310,18 @@ int RunDriver(const pkl5::bench::RunInfo& run) {
   for (size_t step = 0; step < plan.size(); ++step) {
     const Launch& launch = plan[step];
     ReportProgress(step, plan.size(), launch, rounds, absl::Now() - start);
-    std::vector<std::string> command;
-    if (launch.python) {
-      command = {python,
-                 peer,
-                 launch.section,
-                 "--reps",
-                 absl::StrCat(reps),
-                 "--big_reps",
-                 absl::StrCat(big_reps),
-                 "--sizes"};
-      for (size_t size : launch.sizes) command.push_back(absl::StrCat(size));
-    } else {
-      command = {self, absl::StrCat("--worker=", launch.section),
-                 absl::StrCat("--sizes=", Join(launch.sizes)),
-                 absl::StrCat("--reps=", reps),
-                 absl::StrCat("--big_reps=", big_reps)};
+    // A mixed job runs one rank of each language; the others run one
+    // program on every rank.
+    std::vector<pkl5::bench::MpiPart> parts;
+    for (const std::string& language : launch.languages) {
+      const int ranks = launch.section == "mixed" ? 1 : launch.ranks;
+      parts.push_back(
+          {ranks, language == "python"
+                      ? PythonCommand(launch, python, peer, reps, big_reps)
+                      : WorkerCommand(launch, self, reps, big_reps)});
     }
     absl::StatusOr<std::vector<Sample>> got =
-        pkl5::bench::RunUnderMpirun(launch.ranks, command);
+        pkl5::bench::RunUnderMpirun(parts);
     if (!got.ok()) {
       std::fprintf(stderr, "bench: %s\n", got.status().ToString().c_str());
       return 1;

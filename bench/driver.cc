@@ -55,11 +55,12 @@ std::string RunfilePath(const std::string& workspace_relative) {
 }
 
 absl::StatusOr<std::vector<Sample>> RunUnderMpirun(
-    int ranks, const std::vector<std::string>& command) {
+    const std::vector<MpiPart>& parts) {
+  int ranks = 0;
+  for (const MpiPart& part : parts) ranks += part.ranks;
   const bool enough_cores =
       ranks <= static_cast<int>(std::thread::hardware_concurrency());
-  std::vector<std::string> words = {"mpirun.openmpi", "-np",
-                                    absl::StrCat(ranks)};
+  std::vector<std::string> words = {"mpirun.openmpi"};
   if (getuid() == 0) words.push_back("--allow-run-as-root");
   if (enough_cores) {
     words.insert(words.end(), {"--bind-to", "core"});
@@ -67,7 +68,11 @@ absl::StatusOr<std::vector<Sample>> RunUnderMpirun(
     words.insert(words.end(), {"--oversubscribe", "--bind-to", "none", "--mca",
                                "mpi_yield_when_idle", "1"});
   }
-  words.insert(words.end(), command.begin(), command.end());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) words.push_back(":");
+    words.insert(words.end(), {"-np", absl::StrCat(parts[i].ranks)});
+    words.insert(words.end(), parts[i].command.begin(), parts[i].command.end());
+  }
   std::vector<std::string> quoted;
   for (const std::string& word : words) quoted.push_back(Quote(word));
   const std::string line = absl::StrJoin(quoted, " ");

@@ -10,12 +10,19 @@
 
 namespace pkl5::bench {
 
-// Runs `program args...` on `ranks` ranks with Open MPI's mpirun (bound to
-// cores when they suffice, oversubscribed and yielding when not) and returns
-// the samples rank 0 printed. Workers' stderr (their progress line) passes
-// through. kUnavailable when mpirun or the program fails.
+// One program of an MPI job and its rank count; a job of several parts is
+// MPMD (`mpirun -np 1 a : -np 1 b`), its ranks numbered in part order.
+struct MpiPart {
+  int ranks = 1;
+  std::vector<std::string> command;  // program and arguments
+};
+
+// Runs `parts` as one job with Open MPI's mpirun (bound to cores when they
+// suffice, oversubscribed and yielding when not) and returns the samples
+// rank 0 printed. Workers' stderr (their progress line) passes through.
+// kUnavailable when mpirun or a program fails.
 absl::StatusOr<std::vector<Sample>> RunUnderMpirun(
-    int ranks, const std::vector<std::string>& command);
+    const std::vector<MpiPart>& parts);
 
 // This executable's path (workers are this program in worker mode).
 std::string SelfPath();

@@ -9,7 +9,8 @@ Launched by the bench driver under mpirun, with Debian's /usr/bin/python3
 Prints one line per measurement on rank 0, in the driver's format:
     sample,<section>,<case>,<contender>,<ranks>,<bytes>,<value>
 where value is seconds per operation (one way for ping-pong), or bytes for
-the memory section. Debian's mpi4py is 3.1.4: its pkl5 has point-to-point
+the memory section. The mixed section runs in an MPMD job beside the C++
+worker (--languages cpp,python) or alone (python,python). Debian's mpi4py is 3.1.4: its pkl5 has point-to-point
 and bcast; allgather is mpi4py's pickle allgather (pkl5 gained one in 4.0).
 """
 import argparse
@@ -134,6 +135,50 @@ def reductions(comm, args):
         del array
 
 
+ACK_TAG = 12
+LANGUAGE_NAMES = {"cpp": "C++", "python": "Python"}
+
+
+def mixed(comm, args):
+    """NumPy arrays one way, each direction in turn, each hop acknowledged
+    by a zero-byte raw MPI message back; the other rank runs this or the
+    C++ worker's mixed section (bench/workloads.cc), which run one loop."""
+    languages = args.languages.split(",")
+    rank = comm.Get_rank()
+    peer = 1 - rank
+    world = MPI.COMM_WORLD
+    ack = bytearray(0)
+    for size in args.sizes:
+        array = np.full(size, 7, dtype=np.uint8)
+        iters = iterations(size)
+        checking = True
+
+        def one_way(sender, hops):
+            comm.Barrier()
+            start = MPI.Wtime()
+            for _ in range(hops):
+                if rank == sender:
+                    comm.send(array, peer, TAG)
+                    world.Recv([ack, MPI.BYTE], peer, ACK_TAG)
+                else:
+                    got = comm.recv(None, peer, TAG)
+                    if checking:
+                        assert np.array_equal(got, array), "damaged array"
+                    world.Send([ack, MPI.BYTE], peer, ACK_TAG)
+            return (MPI.Wtime() - start) / hops
+
+        for sender in (0, 1):
+            one_way(sender, 1)
+        checking = False
+        for _ in range(args.reps_for(size)):
+            for sender in (0, 1):
+                contender = (f"{LANGUAGE_NAMES[languages[sender]]} to "
+                             f"{LANGUAGE_NAMES[languages[1 - sender]]}")
+                emit(comm, "mixed", "array", contender, size,
+                     one_way(sender, iters))
+        del array
+
+
 def status_bytes(field):
     """A field of /proc/self/status (VmRSS, VmHWM) in bytes."""
     with open("/proc/self/status") as status:
@@ -164,15 +209,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("section",
                         choices=["p2p", "objects", "collectives", "memory",
-                                 "reductions"])
+                                 "reductions", "mixed"])
     parser.add_argument("--sizes", type=int, nargs="*", default=[8])
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--big_reps", type=int, default=3)
+    parser.add_argument("--languages", default="python,python",
+                        help="the mixed section's language per rank")
     args = parser.parse_args()
     args.reps_for = lambda size: args.reps if size < (16 << 20) else args.big_reps
     comm = pkl5.Intracomm(MPI.COMM_WORLD)
     {"p2p": p2p, "objects": objects, "collectives": collectives,
-     "memory": memory, "reductions": reductions}[args.section](comm, args)
+     "memory": memory, "reductions": reductions,
+     "mixed": mixed}[args.section](comm, args)
     return 0
 
 

@@ -276,6 +276,44 @@ std::string Memory(const Results& results, Targets& targets) {
   return out + "\n";
 }
 
+std::string Mixed(const Results& results) {
+  auto cases = Section(results, "mixed");
+  if (cases.empty()) return "";
+  std::string out =
+      "### Mixed jobs: NumPy arrays between C++ and Python ranks\n\n"
+      "A uint8 array sent one way on mpi4py.util.pkl5's wire in a 2-rank "
+      "job, each hop acknowledged by a zero-byte raw MPI message back (part "
+      "of every time below). Python: `comm.send`/`comm.recv` of a NumPy "
+      "array; C++: `pkl5::python::Intracomm` `send`/`recv` of a "
+      "`std::vector<uint8_t>`; a received array is new storage, as in "
+      "Python. C++ and Python ranks share one MPMD job (`mpirun -np 1 "
+      "worker : -np 1 python3 peer`); raw MPI (reused memory) and C++ to "
+      "C++ run in a job of two C++ ranks.\n\n";
+  const std::vector<std::string> contenders = {
+      "Python to Python", "C++ to Python", "Python to C++", "C++ to C++"};
+  std::vector<std::string> header = {"size", "raw MPI"};
+  header.insert(header.end(), contenders.begin(), contenders.end());
+  header.insert(header.end(),
+                {"C++ to Python, x slower than Python to Python",
+                 "Python to C++, x slower than Python to Python"});
+  out += Header(header);
+  for (const auto& [measured, by_contender] : cases) {
+    auto time = [&](const std::string& contender) {
+      const Summary* summary = Find(*by_contender, contender);
+      return summary ? Time(summary->median) : std::string("n/a");
+    };
+    std::vector<std::string> row = {SizeName(measured.bytes), time(kRaw)};
+    for (const std::string& contender : contenders) {
+      row.push_back(time(contender));
+    }
+    const Summary* python = Find(*by_contender, "Python to Python");
+    row.push_back(Ratio(Find(*by_contender, "C++ to Python"), python));
+    row.push_back(Ratio(Find(*by_contender, "Python to C++"), python));
+    out += Row(row);
+  }
+  return out + "\n";
+}
+
 std::string Verdict(const char* target, std::optional<double> value,
                     const char* format, bool met) {
   if (!value) return absl::StrFormat("- %s: not measured\n", target);
@@ -296,6 +334,7 @@ std::string FormatReport(const Results& results, const RunInfo& run) {
   out += Collectives(results);
   out += Reductions(results, targets);
   out += Memory(results, targets);
+  out += Mixed(results);
   out += "### Targets\n\n";
   out += Verdict(
       "large arrays (>= 16 MiB) into reused storage within 5% of raw MPI",

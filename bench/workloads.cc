@@ -240,6 +240,36 @@ std::vector<Contender> ObjectContenders(Intracomm& comm,
   return contenders;
 }
 
+constexpr int kAckTag = 12;
+
+// "C++" or "Python" for a rank of a mixed job.
+std::string LanguageName(const WorkloadOptions& options, int rank) {
+  const std::string& language = options.languages.at(static_cast<size_t>(rank));
+  return language == "python" ? "Python" : "C++";
+}
+
+// Seconds per hop of `contender` from rank `sender` to the other rank, each
+// hop acknowledged by a zero-byte raw MPI message back (so a hop is not
+// pipelined behind the last, at any size); bench/mpi4py_peer.py's mixed
+// section runs the same loop.
+double OneWay(const Contender& contender, int sender, int iterations) {
+  const int rank = WorldRank();
+  const int peer = 1 - rank;
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
+  for (int i = 0; i < iterations; ++i) {
+    if (rank == sender) {
+      contender.send(peer);
+      MPI_Recv(nullptr, 0, MPI_BYTE, peer, kAckTag, MPI_COMM_WORLD,
+               MPI_STATUS_IGNORE);
+    } else {
+      contender.recv(peer);
+      MPI_Send(nullptr, 0, MPI_BYTE, peer, kAckTag, MPI_COMM_WORLD);
+    }
+  }
+  return (MPI_Wtime() - start) / iterations;
+}
+
 }  // namespace
 
 int Iterations(size_t bytes) {
@@ -543,6 +573,75 @@ void RunMemory(const WorkloadOptions& options) {
   }
 }
 
+void RunMixed(const WorkloadOptions& options) {
+  if (WorldSize() != 2 || options.languages.size() != 2) {
+    std::fprintf(stderr, "mixed: needs 2 ranks and --languages=A,B\n");
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  absl::StatusOr<python::Intracomm> comm =
+      python::Intracomm::Create(MPI_COMM_WORLD);
+  Check(comm.status());
+  const bool all_cpp =
+      options.languages[0] == "cpp" && options.languages[1] == "cpp";
+  for (size_t bytes : options.sizes) {
+    Progress("mixed " + SizeName(bytes));
+    // Every rank sends in its turn. The Python wire receives into new
+    // storage, as Python does; raw MPI into reused memory. What arrives is
+    // compared with what was sent in the warm-up only.
+    const Bytes array(bytes, 7);
+    Bytes reused(bytes);
+    bool warm_up = true;
+    auto arrived = [&](const Bytes& got) {
+      if (warm_up && got != array) {
+        std::fprintf(stderr, "\nmixed: an array arrived damaged\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+      }
+    };
+    std::vector<Contender> contenders;
+    contenders.push_back(
+        {"Python wire", [&](int peer) { Check(comm->send(array, peer, kTag)); },
+         [&](int peer) {
+           absl::StatusOr<Bytes> got = comm->recv<Bytes>(peer, kTag);
+           Check(got.status());
+           arrived(*got);
+         }});
+    if (all_cpp) {
+      contenders.push_back({"raw MPI",
+                            [&](int peer) {
+                              MPI_Send(array.data(), static_cast<int>(bytes),
+                                       MPI_BYTE, peer, kTag, MPI_COMM_WORLD);
+                            },
+                            [&](int peer) {
+                              MPI_Recv(reused.data(), static_cast<int>(bytes),
+                                       MPI_BYTE, peer, kTag, MPI_COMM_WORLD,
+                                       MPI_STATUS_IGNORE);
+                              arrived(reused);
+                            }});
+    }
+    // Contenders by direction: "C++ to Python", ...; raw MPI keeps its name.
+    auto name = [&](const Contender& contender, int sender) {
+      if (contender.name == "raw MPI") return contender.name;
+      return LanguageName(options, sender) + " to " +
+             LanguageName(options, 1 - sender);
+    };
+    const int iterations = Iterations(bytes);
+    for (int sender : {0, 1}) {
+      for (const Contender& contender : contenders) {
+        OneWay(contender, sender, 1);
+      }
+    }
+    warm_up = false;
+    for (int rep = 0; rep < options.RepsFor(bytes); ++rep) {
+      for (int sender : {0, 1}) {
+        for (const Contender& contender : contenders) {
+          Emit("mixed", "array", name(contender, sender), bytes,
+               OneWay(contender, sender, iterations));
+        }
+      }
+    }
+  }
+}
+
 bool RunWorkload(const std::string& section, const WorkloadOptions& options) {
   if (section == "p2p") {
     RunPointToPoint(options);
@@ -554,6 +653,8 @@ bool RunWorkload(const std::string& section, const WorkloadOptions& options) {
     RunMemory(options);
   } else if (section == "reductions") {
     RunReductions(options);
+  } else if (section == "mixed") {
+    RunMixed(options);
   } else {
     return false;
   }

@@ -20,6 +20,8 @@ struct WorkloadOptions {
   std::vector<size_t> sizes;  // bytes
   int reps = 7;               // repetitions below 16 MiB (after a warm-up)
   int big_reps = 3;           // repetitions from 16 MiB
+  // A mixed job's language per rank ("cpp", "python"), in rank order.
+  std::vector<std::string> languages;
 
   // Repetitions for a case moving `bytes` per operation.
   int RepsFor(size_t bytes) const {
@@ -35,10 +37,13 @@ void RunObjects(const WorkloadOptions& options);
 void RunCollectives(const WorkloadOptions& options);
 // Peak resident memory growth of rank 1 receiving one array of sizes[0].
 void RunMemory(const WorkloadOptions& options);
+// NumPy-compatible arrays one way, each direction in turn, on the wire of
+// mpi4py.util.pkl5 (pkl5::python::Intracomm), between 2 ranks whose
+// languages are options.languages; raw MPI too when both are C++.
+void RunMixed(const WorkloadOptions& options);
 
 // Runs `section` ("p2p", "objects", "collectives", "memory",
-// "reductions"); false when
-// there is no such section.
+// "reductions", "mixed"); false when there is no such section.
 bool RunWorkload(const std::string& section, const WorkloadOptions& options);
 
 // Operations per repetition for `bytes`: about 32 MiB moved, 1 to 1000.
