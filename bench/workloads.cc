@@ -589,7 +589,7 @@ void RunMixed(const WorkloadOptions& options) {
     // storage, as Python does; raw MPI into reused memory. What arrives is
     // compared with what was sent in the warm-up only.
     const Bytes array(bytes, 7);
-    Bytes reused(bytes);
+    Bytes reused(all_cpp ? bytes : 0);
     bool warm_up = true;
     auto arrived = [&](const Bytes& got) {
       if (warm_up && got != array) {

@@ -58,6 +58,7 @@
 #include "pkl5/python/internal/pickle_tree.h"
 #include "pkl5/python/internal/pickle_writer.h"
 #include "pkl5/serialization/fields.h"
+#include "pkl5/serialization/storage.h"
 
 namespace pkl5::python {
 
@@ -191,13 +192,18 @@ template <typename T>
 absl::Status SizeNest(Binder& binder, std::vector<T>& nest,
                       absl::Span<const uint64_t> shape, MutableSegments& rows) {
   PKL5_RETURN_IF_ERROR(binder.Allocate(shape[0] * sizeof(T)));
-  nest.resize(shape[0]);
   if constexpr (kIsNest<T>) {
+    nest.resize(shape[0]);
     for (T& inner : nest) {
       PKL5_RETURN_IF_ERROR(SizeNest(binder, inner, shape.subspan(1), rows));
     }
-  } else if (!nest.empty()) {
-    rows.push_back(MutableSegment{nest.data(), nest.size() * sizeof(T)});
+  } else {
+    // A row is about to be overwritten: a large fresh one is advised for
+    // huge pages before its first touch, as pkl5's own receives do.
+    ResizeForOverwrite(nest, static_cast<size_t>(shape[0]));
+    if (!nest.empty()) {
+      rows.push_back(MutableSegment{nest.data(), nest.size() * sizeof(T)});
+    }
   }
   return absl::OkStatus();
 }
@@ -358,7 +364,7 @@ struct PyCodec<Bytes> {
     if (node.kind == python_internal::Kind::kBuffer) {
       const uint64_t size = binder.buffer_size(node.uinteger);
       PKL5_RETURN_IF_ERROR(binder.Allocate(size));
-      value.data.resize(size);
+      ResizeForOverwrite(value.data, size);
       return binder.Claim(node.uinteger,
                           {{value.data.data(), value.data.size()}});
     }
