@@ -105,6 +105,11 @@ absl::Status Intracomm::CheckSend(int dest, int tag) const {
 absl::StatusOr<Message> Intracomm::mprobe(int source, int tag, Status* status) {
   PKL5_ASSIGN_OR_RETURN(std::optional<Message> message,
                         MatchMessage(source, tag, status, /*block=*/true));
+  // A blocking match always holds a message; saying so also spares GCC 12
+  // a false -Wmaybe-uninitialized on the move at -O2.
+  if (!message.has_value()) {
+    return absl::InternalError("mprobe: a blocking match returned no message");
+  }
   return std::move(*message);
 }
 
