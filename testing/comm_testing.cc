@@ -136,14 +136,6 @@ TestComm::~TestComm() {
   if (mpi_comm_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_comm_);
 }
 
-bool CancelRacesAreSafe() {
-  char version[MPI_MAX_LIBRARY_VERSION_STRING];
-  int length = 0;
-  MPI_Get_library_version(version, &length);
-  return std::string(version, static_cast<size_t>(length)).find("Open MPI") ==
-         std::string::npos;
-}
-
 void RunFreeWhileBlocked(Comm& comm, int sender, int receiver,
                          const std::function<void()>& barrier) {
   constexpr int kRecvTag = 31;

@@ -87,13 +87,6 @@ struct StressResult {
 StressResult RunThreadStress(Comm& comm, int peer, int threads, int objects,
                              bool cancels);
 
-// Whether this MPI survives MPI_Cancel of a receive racing the arrival of
-// its message in another thread: Open MPI 4.1.4 does not (it crashes in
-// its unpack of the message, or reports the receive cancelled although it
-// took the message; docs/hardening.md). Tests that cancel under threads
-// skip on it.
-bool CancelRacesAreSafe();
-
 // On rank `receiver`: three threads block on `comm` (in recv, in the wait
 // of an irecv, in mprobe and then Message::recv), the calling thread frees
 // `comm` while they wait, then calls `barrier`. On rank `sender`: `barrier`,

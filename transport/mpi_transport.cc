@@ -127,6 +127,12 @@ absl::StatusOr<std::unique_ptr<ReceivedObject>> MpiTransport::TryProbe(
 
 absl::StatusOr<std::unique_ptr<PendingReceive>> MpiTransport::StartReceive(
     int source, int tag) {
+  if (channel_->probes_irecvs()) {
+    PKL5_ASSIGN_OR_RETURN(
+        std::unique_ptr<transport_internal::ProbedReceive> receive,
+        transport_internal::ProbedReceive::Start(*channel_, source, tag));
+    return std::unique_ptr<PendingReceive>(std::move(receive));
+  }
   PKL5_ASSIGN_OR_RETURN(std::unique_ptr<EnvelopeReceive> receive,
                         EnvelopeReceive::Start(*channel_, source, tag));
   return std::unique_ptr<PendingReceive>(std::move(receive));

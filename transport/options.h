@@ -17,6 +17,26 @@ inline constexpr size_t kEnvelopeBytes = 4096;
 // limit (see transport/internal/large_count.h).
 inline constexpr size_t kDefaultBlockBytes = INT_MAX;
 
+// How a nonblocking receive (irecv) waits for its object's envelope.
+enum class IrecvMatching {
+  // kProbed on Open MPI under MPI_THREAD_MULTIPLE, kPosted elsewhere.
+  kAuto,
+  // An MPI_Irecv posted at call time: MPI matches it as it matches any
+  // receive, even while this process is inside other MPI calls; cancel is
+  // MPI_Cancel. Open MPI 4.1.4 can lose a message or crash when a cancel
+  // races another thread's progress (docs/hardening.md).
+  kPosted,
+  // pkl5 matches it: nothing is posted to MPI; the receive takes its
+  // envelope by MPI_Improbe when it (or any request of the communicator)
+  // is tested or waited for, or a blocking pkl5 call runs. A message any
+  // other receive of this process takes goes to the earliest pending irecv
+  // it matches, so MPI's order among receives holds; cancel never calls
+  // MPI. What differs: a message waits in MPI until this process calls
+  // pkl5 (an ssend to it completes only then), and probe/iprobe may report
+  // a message a pending irecv will take.
+  kProbed,
+};
+
 struct TransportOptions {
   // Pieces larger than this travel as one element of a derived datatype
   // (see large_count.h). Tests shrink it to drive that path with small data.
@@ -54,6 +74,8 @@ struct TransportOptions {
   // long as the sender takes. Parts that arrive after their receive gave up
   // are never matched, and their sender's request may never complete.
   absl::Duration part_timeout = absl::InfiniteDuration();
+  // See IrecvMatching.
+  IrecvMatching irecv_matching = IrecvMatching::kAuto;
 };
 
 }  // namespace pkl5

@@ -39,6 +39,28 @@ absl::StatusOr<std::shared_ptr<ChannelCore>> CoreOf(MPI_Comm comm,
   return core;
 }
 
+// IrecvMatching::kAuto: probed where MPI_Cancel cannot be trusted, Open
+// MPI (4.1.4, measured: hardening.md) under MPI_THREAD_MULTIPLE, where
+// another thread's progress may be matching the message a receive is
+// cancelled under.
+bool ProbesIrecvs(const TransportOptions& options) {
+  switch (options.irecv_matching) {
+    case IrecvMatching::kPosted:
+      return false;
+    case IrecvMatching::kProbed:
+      return true;
+    case IrecvMatching::kAuto:
+      break;
+  }
+#if defined(OPEN_MPI)
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&provided);
+  return provided == MPI_THREAD_MULTIPLE;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 ChannelCore::ChannelCore(MPI_Comm private_comm_in, int peer_count)
@@ -91,22 +113,23 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Create(
   if (options.channel_tag_bound > 0) {
     channel_tag_bound = std::min(options.channel_tag_bound, tag_upper_bound);
   }
-  return std::unique_ptr<Channel>(
-      new Channel(comm, std::move(core), options, rank, size, peer_count,
-                  is_inter != 0, tag_upper_bound, channel_tag_bound));
+  return std::unique_ptr<Channel>(new Channel(
+      comm, std::move(core), options, rank, size, peer_count, is_inter != 0,
+      tag_upper_bound, channel_tag_bound, ProbesIrecvs(options)));
 }
 
 Channel::Channel(MPI_Comm comm, std::shared_ptr<ChannelCore> core,
                  const TransportOptions& options, int rank, int size,
                  int peer_count, bool is_inter, int tag_upper_bound,
-                 int channel_tag_bound)
+                 int channel_tag_bound, bool probes_irecvs)
     : comm_(comm),
       core_(std::move(core)),
       options_(options),
       rank_(rank),
       size_(size),
       addresses_{peer_count, is_inter, tag_upper_bound},
-      channel_tag_bound_(static_cast<uint32_t>(channel_tag_bound)) {}
+      channel_tag_bound_(static_cast<uint32_t>(channel_tag_bound)),
+      probes_irecvs_(probes_irecvs) {}
 
 Channel::~Channel() {
   if (base_internal::MpiFinalized()) return;

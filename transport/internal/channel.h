@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "pkl5/transport/address_rules.h"
+#include "pkl5/transport/internal/probed_receives.h"
 #include "pkl5/transport/options.h"
 
 namespace pkl5::transport_internal {
@@ -52,6 +53,8 @@ struct ChannelCore {
   MPI_Comm private_comm;
   // The next channel ticket per destination.
   std::unique_ptr<std::atomic<uint32_t>[]> next_tags;
+  // The pending irecvs pkl5 matches itself, on the user's communicator.
+  ProbedReceives probed_receives;
 };
 
 class Channel {
@@ -76,6 +79,11 @@ class Channel {
   int peer_count() const { return addresses_.peer_count; }
   bool is_inter() const { return addresses_.is_inter; }
   const TransportOptions& options() const { return options_; }
+  // Whether irecvs are matched by pkl5 (IrecvMatching::kProbed, resolved).
+  bool probes_irecvs() const { return probes_irecvs_; }
+  // Every probed irecv pending on the user's communicator in this process
+  // (shared by its channels).
+  ProbedReceives& probed_receives() const { return core_->probed_receives; }
 
   // Returns the channel tag of the next object sent to `destination`.
   // Precondition: 0 <= destination < peer_count().
@@ -99,7 +107,8 @@ class Channel {
  private:
   Channel(MPI_Comm comm, std::shared_ptr<ChannelCore> core,
           const TransportOptions& options, int rank, int size, int peer_count,
-          bool is_inter, int tag_upper_bound, int channel_tag_bound);
+          bool is_inter, int tag_upper_bound, int channel_tag_bound,
+          bool probes_irecvs);
 
   const MPI_Comm comm_;
   const std::shared_ptr<ChannelCore> core_;
@@ -108,6 +117,7 @@ class Channel {
   const int size_;
   const AddressRules addresses_;
   const uint32_t channel_tag_bound_;
+  const bool probes_irecvs_;
 
   absl::Mutex buffered_mutex_;
   std::list<BufferedSend> buffered_ ABSL_GUARDED_BY(buffered_mutex_);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -266,13 +267,34 @@ absl::Status ReceiveMatched(Channel& channel, MPI_Message message,
       "MPI_Mrecv");
 }
 
-absl::StatusOr<IncomingMessage> ReceiveMatched(Channel& channel,
-                                               MPI_Message message,
-                                               const MPI_Status& probed) {
+// Whether a message a receive took from MPI (its envelope, or why it is
+// none: `received`) goes to a pending probed irecv instead, which MPI would
+// have given it to (probed_receives.h). A failure of MPI itself stays
+// with the receive that met it.
+bool HandedToProbedIrecv(Channel& channel, absl::string_view envelope,
+                         const absl::Status& received, int source, int tag) {
+  if (!channel.probed_receives().any()) return false;
+  if (!received.ok() && !absl::IsDataLoss(received)) return false;
+  return channel.probed_receives().Offer(envelope, received, source, tag);
+}
+
+// The matched message received (ReceiveMatched) as this receive's, or
+// std::nullopt when it went to a pending probed irecv.
+absl::StatusOr<std::optional<IncomingMessage>> KeepMatched(
+    Channel& channel, MPI_Message message, const MPI_Status& probed) {
   std::string envelope;
-  PKL5_RETURN_IF_ERROR(ReceiveMatched(channel, message, probed, envelope));
-  return IncomingMessage::FromEnvelope(channel, std::move(envelope),
-                                       probed.MPI_SOURCE, probed.MPI_TAG);
+  const absl::Status received =
+      ReceiveMatched(channel, message, probed, envelope);
+  if (HandedToProbedIrecv(channel, envelope, received, probed.MPI_SOURCE,
+                          probed.MPI_TAG)) {
+    return std::nullopt;
+  }
+  PKL5_RETURN_IF_ERROR(received);
+  PKL5_ASSIGN_OR_RETURN(
+      IncomingMessage incoming,
+      IncomingMessage::FromEnvelope(channel, std::move(envelope),
+                                    probed.MPI_SOURCE, probed.MPI_TAG));
+  return std::optional<IncomingMessage>(std::move(incoming));
 }
 
 // `arrival` of the envelope `bytes` from `source` with `tag`: the whole
@@ -301,12 +323,16 @@ absl::StatusOr<IncomingMessage> ProbeMessage(Channel& channel, int source,
                                              int tag) {
   PKL5_RETURN_IF_ERROR(channel.addresses().CheckReceive(source, tag));
   if (source == MPI_PROC_NULL) return IncomingMessage::Null();
-  MPI_Message message = MPI_MESSAGE_NULL;
-  MPI_Status status;
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Mprobe(source, tag, channel.comm(), &message, &status),
-      "MPI_Mprobe"));
-  return ReceiveMatched(channel, message, status);
+  while (true) {
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Mprobe(source, tag, channel.comm(), &message, &status),
+        "MPI_Mprobe"));
+    PKL5_ASSIGN_OR_RETURN(std::optional<IncomingMessage> kept,
+                          KeepMatched(channel, message, status));
+    if (kept.has_value()) return *std::move(kept);
+  }
 }
 
 absl::Status ReceiveArrival(Channel& channel, int source, int tag,
@@ -316,33 +342,52 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
     arrival.object = std::make_unique<IncomingMessage>(IncomingMessage::Null());
     return absl::OkStatus();
   }
-  MPI_Status status;
-  status.MPI_SOURCE = source;
-  status.MPI_TAG = tag;
-  status.MPI_ERROR = MPI_SUCCESS;
-  if constexpr (kBlockingReceiveIsPosted) {
-    PKL5_ASSIGN_OR_RETURN(PostedBuffer* const buffer,
-                          BlockingBuffer(channel.options().envelope_bytes));
-    const int code = MPI_Recv(MPI_BOTTOM, 1, buffer->type, source, tag,
-                              channel.comm(), &status);
-    bool overrun = false;
-    absl::StatusOr<size_t> bytes =
-        PostedArrival(*buffer, code, status, "MPI_Recv", overrun);
-    if (overrun) thread_buffers.blocking = nullptr;
-    PKL5_RETURN_IF_ERROR(bytes.status());
-    return ArrivalOf(channel, absl::string_view(buffer->bytes.data(), *bytes),
-                     status.MPI_SOURCE, status.MPI_TAG, arrival);
+  // Until a message stays with this receive (others go to pending probed
+  // irecvs).
+  while (true) {
+    MPI_Status status;
+    status.MPI_SOURCE = source;
+    status.MPI_TAG = tag;
+    status.MPI_ERROR = MPI_SUCCESS;
+    if constexpr (kBlockingReceiveIsPosted) {
+      PKL5_ASSIGN_OR_RETURN(PostedBuffer* const buffer,
+                            BlockingBuffer(channel.options().envelope_bytes));
+      const int code = MPI_Recv(MPI_BOTTOM, 1, buffer->type, source, tag,
+                                channel.comm(), &status);
+      bool overrun = false;
+      absl::StatusOr<size_t> bytes =
+          PostedArrival(*buffer, code, status, "MPI_Recv", overrun);
+      if (overrun) {
+        thread_buffers.blocking = nullptr;
+        return bytes.status();
+      }
+      const absl::string_view envelope(buffer->bytes.data(),
+                                       bytes.ok() ? *bytes : 0);
+      if (HandedToProbedIrecv(channel, envelope, bytes.status(),
+                              status.MPI_SOURCE, status.MPI_TAG)) {
+        continue;
+      }
+      PKL5_RETURN_IF_ERROR(bytes.status());
+      return ArrivalOf(channel, envelope, status.MPI_SOURCE, status.MPI_TAG,
+                       arrival);
+    }
+    MPI_Message message = MPI_MESSAGE_NULL;
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Mprobe(source, tag, channel.comm(), &message, &status),
+        "MPI_Mprobe"));
+    // The thread's envelope buffer: its capacity stays, so a small object's
+    // receive allocates nothing.
+    thread_local std::string envelope;
+    const absl::Status received =
+        ReceiveMatched(channel, message, status, envelope);
+    if (HandedToProbedIrecv(channel, envelope, received, status.MPI_SOURCE,
+                            status.MPI_TAG)) {
+      continue;
+    }
+    PKL5_RETURN_IF_ERROR(received);
+    return ArrivalOf(channel, envelope, status.MPI_SOURCE, status.MPI_TAG,
+                     arrival);
   }
-  MPI_Message message = MPI_MESSAGE_NULL;
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Mprobe(source, tag, channel.comm(), &message, &status),
-      "MPI_Mprobe"));
-  // The thread's envelope buffer: its capacity stays, so a small object's
-  // receive allocates nothing.
-  thread_local std::string envelope;
-  PKL5_RETURN_IF_ERROR(ReceiveMatched(channel, message, status, envelope));
-  return ArrivalOf(channel, envelope, status.MPI_SOURCE, status.MPI_TAG,
-                   arrival);
 }
 
 absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
@@ -350,16 +395,18 @@ absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
                                                                int tag) {
   PKL5_RETURN_IF_ERROR(channel.addresses().CheckReceive(source, tag));
   if (source == MPI_PROC_NULL) return IncomingMessage::Null();
-  MPI_Message message = MPI_MESSAGE_NULL;
-  MPI_Status status;
-  int found = 0;
-  PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Improbe(source, tag, channel.comm(), &found, &message, &status),
-      "MPI_Improbe"));
-  if (!found) return std::nullopt;
-  PKL5_ASSIGN_OR_RETURN(IncomingMessage incoming,
-                        ReceiveMatched(channel, message, status));
-  return std::optional<IncomingMessage>(std::move(incoming));
+  while (true) {
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    int found = 0;
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Improbe(source, tag, channel.comm(), &found, &message, &status),
+        "MPI_Improbe"));
+    if (!found) return std::nullopt;
+    PKL5_ASSIGN_OR_RETURN(std::optional<IncomingMessage> kept,
+                          KeepMatched(channel, message, status));
+    if (kept.has_value()) return kept;
+  }
 }
 
 absl::StatusOr<std::unique_ptr<EnvelopeReceive>> EnvelopeReceive::Start(
@@ -499,6 +546,132 @@ absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
   return IncomingMessage::FromEnvelope(
       *channel_, buffer_->bytes.substr(0, received_bytes_), status_.MPI_SOURCE,
       status_.MPI_TAG);
+}
+
+namespace {
+
+// Envelope strings of destroyed probed receives, kept by the thread for
+// its next ones (their capacity: an irecv allocates nothing).
+constexpr size_t kSpareEnvelopes = 8;
+thread_local std::vector<std::string> spare_envelopes;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ProbedReceive>> ProbedReceive::Start(
+    Channel& channel, int source, int tag) {
+  PKL5_RETURN_IF_ERROR(channel.addresses().CheckReceive(source, tag));
+  std::unique_ptr<ProbedReceive> receive(new ProbedReceive(channel));
+  if (source == MPI_PROC_NULL) {
+    receive->proc_null_ = true;
+    receive->done_ = true;
+    return receive;
+  }
+  if (!spare_envelopes.empty()) {
+    receive->slot_.envelope = std::move(spare_envelopes.back());
+    spare_envelopes.pop_back();
+  }
+  receive->slot_.source = source;
+  receive->slot_.tag = tag;
+  channel.probed_receives().Add(receive->slot_);
+  return receive;
+}
+
+ProbedReceive::~ProbedReceive() {
+  const bool was_pending =
+      !proc_null_ && !done_ && channel_->probed_receives().Remove(slot_);
+  const bool matched = !proc_null_ && !cancelled_ && !was_pending;
+  // Matched, never taken: its parts are received and dropped, so the
+  // channel stays in order (after MPI_Finalize no MPI call is allowed).
+  if (matched && !taken_ && slot_.error.ok() &&
+      !base_internal::MpiFinalized()) {
+    absl::StatusOr<IncomingMessage> message = IncomingMessage::FromEnvelope(
+        *channel_, slot_.envelope, slot_.matched_source, slot_.matched_tag);
+    if (message.ok()) (void)message->Drain();
+  }
+  if (spare_envelopes.size() < kSpareEnvelopes) {
+    spare_envelopes.push_back(std::move(slot_.envelope));
+  }
+}
+
+absl::StatusOr<bool> ProbedReceive::Test() {
+  if (done_) return true;
+  Channel& channel = *channel_;
+  const int source = slot_.source;
+  const int tag = slot_.tag;
+  PKL5_ASSIGN_OR_RETURN(
+      done_, channel.probed_receives().TakeFor(
+                 slot_,
+                 [&](std::string& envelope, absl::Status& error, int& from,
+                     int& with_tag) -> absl::StatusOr<bool> {
+                   MPI_Message message = MPI_MESSAGE_NULL;
+                   MPI_Status status;
+                   int found = 0;
+                   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+                       MPI_Improbe(source, tag, channel.comm(), &found,
+                                   &message, &status),
+                       "MPI_Improbe"));
+                   if (!found) return false;
+                   error = ReceiveMatched(channel, message, status, envelope);
+                   if (!error.ok()) envelope.clear();
+                   from = status.MPI_SOURCE;
+                   with_tag = status.MPI_TAG;
+                   return true;
+                 }));
+  return done_;
+}
+
+absl::Status ProbedReceive::Wait() {
+  while (true) {
+    PKL5_ASSIGN_OR_RETURN(const bool matched, Test());
+    if (matched) return absl::OkStatus();
+    // Two cores serve several ranks and threads here: let them run.
+    std::this_thread::yield();
+  }
+}
+
+absl::StatusOr<bool> ProbedReceive::Cancel() {
+  if (done_) return cancelled_;
+  done_ = true;
+  // Not in the list: another receive handed it a message first.
+  cancelled_ = channel_->probed_receives().Remove(slot_);
+  return cancelled_;
+}
+
+absl::Status ProbedReceive::Take() {
+  if (!done_ || cancelled_ || taken_) {
+    return absl::FailedPreconditionError(
+        !done_       ? "the receive has not completed"
+        : cancelled_ ? "the receive was cancelled"
+                     : "the message was already taken");
+  }
+  taken_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ProbedReceive::TakeArrival(Arrival& arrival) {
+  PKL5_RETURN_IF_ERROR(Take());
+  if (proc_null_) {
+    arrival.object = std::make_unique<IncomingMessage>(IncomingMessage::Null());
+    return absl::OkStatus();
+  }
+  PKL5_RETURN_IF_ERROR(slot_.error);
+  return ArrivalOf(*channel_, slot_.envelope, slot_.matched_source,
+                   slot_.matched_tag, arrival);
+}
+
+absl::StatusOr<std::unique_ptr<ReceivedObject>> ProbedReceive::TakeObject() {
+  PKL5_RETURN_IF_ERROR(Take());
+  if (proc_null_) {
+    return std::unique_ptr<ReceivedObject>(
+        std::make_unique<IncomingMessage>(IncomingMessage::Null()));
+  }
+  PKL5_RETURN_IF_ERROR(slot_.error);
+  PKL5_ASSIGN_OR_RETURN(
+      IncomingMessage message,
+      IncomingMessage::FromEnvelope(*channel_, slot_.envelope,
+                                    slot_.matched_source, slot_.matched_tag));
+  return std::unique_ptr<ReceivedObject>(
+      std::make_unique<IncomingMessage>(std::move(message)));
 }
 
 }  // namespace pkl5::transport_internal

@@ -9,6 +9,9 @@
 // - `EnvelopeReceive`: MPI_Irecv of one envelope-sized buffer posted at call
 //   time, so a nonblocking receive keeps MPI's matching order and can be
 //   cancelled until it matches. This is what makes pkl5's irecv possible.
+// - `ProbedReceive`: an irecv pkl5 matches itself by MPI_Improbe, in MPI's
+//   order (probed_receives.h), cancelled without MPI_Cancel. Every receive
+//   above hands a message it took to the earliest pending one it matches.
 //
 // MPI_PROC_NULL as source completes at once with an empty message
 // (`IncomingMessage::is_null`); MPI_ANY_SOURCE and MPI_ANY_TAG resolve to
@@ -27,6 +30,7 @@
 #include "pkl5/base/recycled.h"
 #include "pkl5/transport/internal/channel.h"
 #include "pkl5/transport/internal/incoming_message.h"
+#include "pkl5/transport/internal/probed_receives.h"
 
 namespace pkl5::transport_internal {
 
@@ -117,6 +121,43 @@ class EnvelopeReceive final : public PendingReceive,
   // message taken by a receive MPI called cancelled (whose status has
   // none), from the envelope itself.
   size_t received_bytes_ = 0;
+};
+
+// An irecv pkl5 matches itself (IrecvMatching::kProbed, probed_receives.h):
+// the MPI transport's PendingReceive when the channel probes irecvs.
+class ProbedReceive final : public PendingReceive,
+                            public base_internal::Recycled {
+ public:
+  static absl::StatusOr<std::unique_ptr<ProbedReceive>> Start(Channel& channel,
+                                                              int source,
+                                                              int tag);
+
+  // A pending receive leaves the list; a matched one's object is drained
+  // so the channel stays in order.
+  ~ProbedReceive() override;
+  ProbedReceive(const ProbedReceive&) = delete;
+  ProbedReceive& operator=(const ProbedReceive&) = delete;
+
+  // Takes the envelope if one is waiting (MPI_Improbe); never blocks.
+  absl::StatusOr<bool> Test() override;
+  // Tests until the envelope is here.
+  absl::Status Wait() override;
+  // True when it was still pending (no MPI call); false when matched.
+  absl::StatusOr<bool> Cancel() override;
+  absl::Status TakeArrival(Arrival& arrival) override;
+  absl::StatusOr<std::unique_ptr<ReceivedObject>> TakeObject() override;
+
+ private:
+  explicit ProbedReceive(Channel& channel) : channel_(&channel) {}
+  // kFailedPrecondition unless matched and not yet taken; marks it taken.
+  absl::Status Take();
+
+  Channel* channel_;
+  ProbedSlot slot_;
+  bool proc_null_ = false;
+  bool done_ = false;
+  bool cancelled_ = false;
+  bool taken_ = false;
 };
 
 }  // namespace pkl5::transport_internal
