@@ -4,7 +4,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -624,8 +623,6 @@ absl::Status ProbedReceive::Wait() {
   while (true) {
     PKL5_ASSIGN_OR_RETURN(const bool matched, Test());
     if (matched) return absl::OkStatus();
-    // Two cores serve several ranks and threads here: let them run.
-    std::this_thread::yield();
   }
 }
 
