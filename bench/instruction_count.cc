@@ -87,24 +87,28 @@ MPI_Datatype BufferThenSink() {
 }
 
 // The pkl5 send and recv_into of `value`, then raw MPI of as many bytes as
-// the object holds (`size`).
+// the object holds (`size`). `probed` wraps the same communicator as
+// `comm`, with irecvs matched by pkl5 (IrecvMatching::kProbed).
 template <typename T>
-void CountObject(const std::string& name, pkl5::Intracomm& comm, const T& value,
-                 int size) {
+void CountObject(const std::string& name, pkl5::Intracomm& comm,
+                 pkl5::Intracomm& probed, const T& value, int size) {
   T received{};
   Count(
       name, comm.rank(), [&] { Check(comm.send(value, 1)); },
       [&] { Check(comm.recv_into(received, 0)); });
-  // The posted path: irecv, then wait.
-  Count(
-      name + " irecv", comm.rank(), [&] { Check(comm.send(value, 1)); },
-      [&] {
-        absl::StatusOr<pkl5::RecvRequest<T>> request = comm.irecv<T>(0);
-        Check(request.status());
-        absl::StatusOr<T> got = request->wait();
-        Check(got.status());
-        received = *std::move(got);
-      });
+  // The posted path: irecv, then wait; and the same matched by pkl5.
+  for (pkl5::Intracomm* by : {&comm, &probed}) {
+    Count(
+        name + (by == &comm ? " irecv" : " probed irecv"), comm.rank(),
+        [&] { Check(comm.send(value, 1)); },
+        [&] {
+          absl::StatusOr<pkl5::RecvRequest<T>> request = by->irecv<T>(0);
+          Check(request.status());
+          absl::StatusOr<T> got = request->wait();
+          Check(got.status());
+          received = *std::move(got);
+        });
+  }
   std::vector<char> sent(static_cast<size_t>(size), 'x');
   std::vector<char> buffer(static_cast<size_t>(size));
   Count(
@@ -153,14 +157,20 @@ int main(int argc, char** argv) {
     absl::StatusOr<pkl5::Intracomm> comm =
         pkl5::Intracomm::Create(MPI_COMM_WORLD);
     Check(comm.status());
-    CountObject("int", *comm, int32_t{42}, 4);
+    pkl5::CommOptions probing;
+    probing.transport.irecv_matching = pkl5::IrecvMatching::kProbed;
+    absl::StatusOr<pkl5::Intracomm> probed =
+        pkl5::Intracomm::Create(MPI_COMM_WORLD, probing);
+    Check(probed.status());
+    CountObject("int", *comm, *probed, int32_t{42}, 4);
     const std::string text = "hello, pkl5 bench";
-    CountObject("string", *comm, text, static_cast<int>(text.size()));
-    CountObject("struct10", *comm, Struct10{}, 80);
-    CountObject("vector<double>(8)", *comm, std::vector<double>(8, 0.25), 64);
-    CountObject("pair<int,string>", *comm,
+    CountObject("string", *comm, *probed, text, static_cast<int>(text.size()));
+    CountObject("struct10", *comm, *probed, Struct10{}, 80);
+    CountObject("vector<double>(8)", *comm, *probed,
+                std::vector<double>(8, 0.25), 64);
+    CountObject("pair<int,string>", *comm, *probed,
                 std::pair<int32_t, std::string>(7, "seven"), 9);
-    CountObject("variant<int,double,string>", *comm,
+    CountObject("variant<int,double,string>", *comm, *probed,
                 std::variant<int32_t, double, std::string>(2.5), 9);
   }
   MPI_Finalize();
