@@ -242,9 +242,16 @@ absl::StatusOr<size_t> PostedArrival(const PostedBuffer& buffer, int code,
 // rejects it.
 absl::Status ReceiveMatched(Channel& channel, MPI_Message message,
                             const MPI_Status& probed, std::string& envelope) {
-  MPI_Count size = 0;
+  // MPI_Get_count first, as PostedArrival does (cheaper); MPI_UNDEFINED
+  // past INT_MAX bytes, which only MPI_Get_elements_x counts.
+  int count = 0;
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
-      MPI_Get_elements_x(&probed, MPI_BYTE, &size), "MPI_Get_elements_x"));
+      MPI_Get_count(&probed, MPI_BYTE, &count), "MPI_Get_count"));
+  MPI_Count size = count;
+  if (count == MPI_UNDEFINED) {
+    PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
+        MPI_Get_elements_x(&probed, MPI_BYTE, &size), "MPI_Get_elements_x"));
+  }
   if (size < 0 ||
       static_cast<size_t>(size) > channel.options().envelope_bytes) {
     const size_t bytes = size < 0 ? 0 : static_cast<size_t>(size);
