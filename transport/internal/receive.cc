@@ -303,6 +303,14 @@ absl::StatusOr<std::optional<IncomingMessage>> KeepMatched(
   return std::optional<IncomingMessage>(std::move(incoming));
 }
 
+// Why a receive's object cannot be taken (both kinds of posted receive).
+absl::Status TakeTooEarlyOrTwice(bool done, bool cancelled) {
+  return absl::FailedPreconditionError(!done ? "the receive has not completed"
+                                       : cancelled
+                                           ? "the receive was cancelled"
+                                           : "the message was already taken");
+}
+
 // `arrival` of the envelope `bytes` from `source` with `tag`: the whole
 // object viewing `bytes`, or the message whose pieces follow (its own copy
 // of the envelope).
@@ -541,10 +549,7 @@ absl::StatusOr<std::unique_ptr<ReceivedObject>> EnvelopeReceive::TakeObject() {
 
 absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
   if (!done_ || cancelled_ || taken_) {
-    return absl::FailedPreconditionError(
-        !done_       ? "the receive has not completed"
-        : cancelled_ ? "the receive was cancelled"
-                     : "the message was already taken");
+    return TakeTooEarlyOrTwice(done_, cancelled_);
   }
   taken_ = true;
   if (proc_null_) return IncomingMessage::Null();
@@ -643,10 +648,7 @@ absl::StatusOr<bool> ProbedReceive::Cancel() {
 
 absl::Status ProbedReceive::Take() {
   if (!done_ || cancelled_ || taken_) {
-    return absl::FailedPreconditionError(
-        !done_       ? "the receive has not completed"
-        : cancelled_ ? "the receive was cancelled"
-                     : "the message was already taken");
+    return TakeTooEarlyOrTwice(done_, cancelled_);
   }
   taken_ = true;
   return absl::OkStatus();
