@@ -23,12 +23,13 @@ enum class IrecvMatching {
   kAuto,
   // An MPI_Irecv posted at call time: MPI matches it as it matches any
   // receive, even while this process is inside other MPI calls; cancel is
-  // MPI_Cancel. Open MPI 4.1.4 can lose a message or crash when a cancel
-  // races another thread's progress (docs/hardening.md).
+  // MPI_Cancel. Open MPI 4.1.4 can call a receive cancelled that took its
+  // message (pkl5 then delivers it) or crash when a cancel races another
+  // thread's progress (docs/hardening.md).
   kPosted,
   // pkl5 matches it: nothing is posted to MPI; the receive takes its
-  // envelope by MPI_Improbe when it (or any request of the communicator)
-  // is tested or waited for, or a blocking pkl5 call runs. A message any
+  // envelope by MPI_Improbe when it is tested or waited for, or while a
+  // blocking pkl5 call on the communicator waits. A message any
   // other receive of this process takes goes to the earliest pending irecv
   // it matches, so MPI's order among receives holds; cancel never calls
   // MPI. What differs: a message waits in MPI until this process calls
