@@ -28,6 +28,10 @@ absl::StatusOr<std::shared_ptr<comm_internal::CommState>> Comm::State() const {
     PKL5_RETURN_IF_ERROR(state->threads.CheckCallingThread());
     return state;
   }
+  return NullCommunicatorError();
+}
+
+absl::Status Comm::NullCommunicatorError() {
   return absl::FailedPreconditionError(
       "null pkl5 communicator (default-constructed, moved from or freed)");
 }
@@ -111,23 +115,22 @@ absl::StatusOr<std::unique_ptr<ReceivedObject>> Comm::ProbeAdvancing(
   return object;
 }
 
-absl::Status Comm::ReceiveInto(comm_internal::CommState& state,
-                               comm_internal::DecodeTarget& target, int source,
-                               int tag, Status* status) {
-  Arrival arrival;
+absl::Status Comm::Arrive(comm_internal::CommState& state, int source, int tag,
+                          Arrival& arrival) {
   if (state.progress.AnyBesides(nullptr)) {
     PKL5_ASSIGN_OR_RETURN(arrival.object, ProbeAdvancing(state, source, tag));
-  } else {
-    PKL5_RETURN_IF_ERROR(state.transport->Receive(source, tag, arrival));
+    return absl::OkStatus();
   }
-  if (arrival.object == nullptr) {
-    if (status != nullptr) *status = comm_internal::StatusOf(arrival.whole);
-    return comm_internal::DecodeWhole(arrival.whole, target,
-                                      state.options.decode);
-  }
-  if (status != nullptr) *status = comm_internal::StatusOf(*arrival.object);
-  return comm_internal::ReceiveObject(*arrival.object, target,
-                                      state.options.decode, state.progress);
+  return state.transport->Receive(source, tag, arrival);
+}
+
+absl::Status Comm::ReceiveRest(comm_internal::CommState& state,
+                               ReceivedObject& object,
+                               comm_internal::DecodeTarget& target,
+                               Status* status) {
+  if (status != nullptr) *status = comm_internal::StatusOf(object);
+  return comm_internal::ReceiveObject(object, target, state.options.decode,
+                                      state.progress);
 }
 
 absl::StatusOr<Message> Comm::mprobe(int source, int tag, Status* status) {

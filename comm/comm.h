@@ -142,10 +142,18 @@ class Comm {
   template <typename T>
   absl::Status recv_into(T& object, int source = MPI_ANY_SOURCE,
                          int tag = MPI_ANY_TAG, Status* status = nullptr) {
-    PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
-                          State());
+    PKL5_ASSIGN_OR_RETURN(const comm_internal::CallState state, StateForCall());
     comm_internal::ObjectTarget<T> target(object);
-    return ReceiveInto(*state, target, source, tag, status);
+    Arrival arrival;
+    PKL5_RETURN_IF_ERROR(Arrive(*state, source, tag, arrival));
+    if (arrival.object != nullptr) {
+      return ReceiveRest(*state, *arrival.object, target, status);
+    }
+    // Arrived whole in its envelope: decoded where it arrived, with nothing
+    // allocated (inline, as a small object's receive is all this).
+    if (status != nullptr) *status = comm_internal::StatusOf(arrival.whole);
+    return comm_internal::DecodeWhole(arrival.whole, target,
+                                      state->options.decode);
   }
   // Posts a receive of a `T` now: it matches in MPI order with other
   // receives and can be cancelled until it matches (mpi4py's pkl5 cannot
@@ -241,6 +249,15 @@ class Comm {
   // thread's free() (or the handle's destruction) only drops the handle's
   // reference, and a call in progress completes on the state it holds.
   absl::StatusOr<std::shared_ptr<comm_internal::CommState>> State() const;
+  // State() for the length of one blocking call: borrowed, not counted,
+  // below MPI_THREAD_MULTIPLE (comm_internal::CallState).
+  absl::StatusOr<comm_internal::CallState> StateForCall() const {
+    comm_internal::CallState call = state_.ForCall();
+    if (call.get() == nullptr) return NullCommunicatorError();
+    PKL5_RETURN_IF_ERROR(call->threads.CheckCallingThread());
+    return call;
+  }
+  static absl::Status NullCommunicatorError();
   // The state or nullptr, without the thread check (accessors).
   std::shared_ptr<comm_internal::CommState> Current() const {
     return state_.Load();
@@ -255,15 +272,18 @@ class Comm {
   // while it waits when there are any.
   static absl::StatusOr<std::unique_ptr<ReceivedObject>> ProbeAdvancing(
       comm_internal::CommState& state, int source, int tag);
-  // recv_into of any type: an object that arrived whole in its envelope is
-  // decoded where it arrived, with nothing allocated.
-  static absl::Status ReceiveInto(comm_internal::CommState& state,
+  // recv_into's receive: the object that arrived whole, or the one whose
+  // pieces follow (advancing posted receives meanwhile when there are any).
+  static absl::Status Arrive(comm_internal::CommState& state, int source,
+                             int tag, Arrival& arrival);
+  // recv_into of an object whose pieces follow.
+  static absl::Status ReceiveRest(comm_internal::CommState& state,
+                                  ReceivedObject& object,
                                   comm_internal::DecodeTarget& target,
-                                  int source, int tag, Status* status);
+                                  Status* status);
   template <typename T>
   absl::Status SendBlocking(const T& object, int dest, int tag, SendMode mode) {
-    PKL5_ASSIGN_OR_RETURN(std::shared_ptr<comm_internal::CommState> state,
-                          State());
+    PKL5_ASSIGN_OR_RETURN(const comm_internal::CallState state, StateForCall());
     // Blocking, so the frame is free again on return: each thread encodes
     // into one frame, and a small object's send allocates nothing.
     Frame& frame = comm_internal::ThreadFrame();
@@ -279,7 +299,7 @@ class Comm {
     } else if (dest != MPI_PROC_NULL) {
       EncodeInto(object, frame, state->options.encode);
     }
-    return SendFrame(state, frame, dest, tag, mode);
+    return SendFrame(state.Share(), frame, dest, tag, mode);
   }
   // Sends `compact`, which views `bytes` after kSendHeadroomBytes.
   static absl::Status SendCompact(comm_internal::CommState& state,

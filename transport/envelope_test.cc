@@ -141,6 +141,46 @@ TEST(EnvelopeTest, FitsInEnvelopeAgreesWithTheLayout) {
   }
 }
 
+// The two-piece forms every small object's send and receive take inline
+// agree with the general ones: the same head, the same fit, the same parse.
+TEST(EnvelopeTest, TheTwoPieceFastFormsAgreeWithTheGeneralOnes) {
+  for (size_t bound : {size_t{32}, size_t{48}, size_t{64}, kEnvelopeBytes}) {
+    for (size_t first = 0; first <= bound + 1; first += 3) {
+      for (size_t second : {size_t{0}, size_t{1}, size_t{7}, bound / 2}) {
+        const std::vector<std::string> strings = {std::string(first, 'a'),
+                                                  std::string(second, 'b')};
+        const std::vector<ConstPiece> pieces = Pieces(strings);
+        ASSERT_EQ(TwoPiecesFitWhole(first, second, bound),
+                  FitsInEnvelope(pieces, bound))
+            << "bound " << bound << ", pieces " << first << " + " << second;
+        if (!FitsInEnvelope(pieces, bound)) continue;
+        std::string envelope(WholeEnvelopeHeadBytes(2), '?');
+        WriteWholeTwoPieceHead(first, second, envelope.data());
+        envelope += strings[0] + strings[1];
+        ASSERT_EQ(envelope, BuildEnvelope(pieces, 0, bound));
+        EnvelopeInfo fast;
+        ASSERT_TRUE(ParseWholeTwoPieces(envelope, bound, fast));
+        absl::StatusOr<EnvelopeInfo> general = ParseEnvelope(envelope, bound);
+        ASSERT_THAT(general, IsOk());
+        EXPECT_EQ(fast.size_table, general->size_table);
+        EXPECT_EQ(fast.inline_bytes, general->inline_bytes);
+        EXPECT_TRUE(fast.whole());
+        // One byte short or long, and it is not a whole envelope of two.
+        EXPECT_FALSE(ParseWholeTwoPieces(
+            absl::string_view(envelope).substr(0, envelope.size() - 1), bound,
+            fast));
+        EXPECT_FALSE(ParseWholeTwoPieces(envelope + "x", bound + 1, fast));
+      }
+    }
+  }
+  // Other layouts are for the general parse, which says what is wrong.
+  EnvelopeInfo info;
+  EXPECT_FALSE(ParseWholeTwoPieces(BuildEnvelope(Pieces({"h", "i", "j"}), 0),
+                                   kEnvelopeBytes, info));
+  EXPECT_FALSE(
+      ParseWholeTwoPieces(std::string(64, '\0'), kEnvelopeBytes, info));
+}
+
 // Layouts no sender makes are rejected at once, before anything is
 // received: otherwise the receiver would wait for channel messages nobody
 // sends (or, for a huge table, allocate it).

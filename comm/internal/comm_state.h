@@ -36,6 +36,29 @@ struct CommState {
 // which in libstdc++ hashes the pointer to pick a mutex of a global pool
 // (about 100 instructions per call, callgrind); free() is rare, so the
 // lock is all but never contended.
+class StateHandle;
+
+// The state for the length of one blocking call (StateHandle::ForCall).
+// Below MPI_THREAD_MULTIPLE no other thread can free the communicator while
+// the call runs (calls come one at a time), so it only borrows the pointer:
+// the shared_ptr copy and release it saves are two atomic
+// read-modify-writes on every small object's critical path. Under MULTIPLE
+// it holds a reference, as Load does.
+class CallState {
+ public:
+  CommState* get() const { return state_; }
+  CommState& operator*() const { return *state_; }
+  CommState* operator->() const { return state_; }
+  // A reference that outlives the call (for a request made by it).
+  std::shared_ptr<CommState> Share() const;
+
+ private:
+  friend class StateHandle;
+  CommState* state_ = nullptr;
+  std::shared_ptr<CommState> held_;
+  const StateHandle* handle_ = nullptr;
+};
+
 class StateHandle {
  public:
   StateHandle() = default;
@@ -57,6 +80,17 @@ class StateHandle {
     std::shared_ptr<CommState> state = state_;
     Unlock();
     return state;
+  }
+  CallState ForCall() const {
+    CallState call;
+    call.handle_ = this;
+    if (concurrent_) {
+      call.held_ = Load();
+      call.state_ = call.held_.get();
+    } else {
+      call.state_ = state_.get();
+    }
+    return call;
   }
   // The state goes (if this was its last holder) outside the lock.
   void Reset() {
@@ -83,6 +117,10 @@ class StateHandle {
   mutable std::atomic<bool> locked_{false};
   std::shared_ptr<CommState> state_;
 };
+
+inline std::shared_ptr<CommState> CallState::Share() const {
+  return held_ != nullptr ? held_ : handle_->Load();
+}
 
 }  // namespace pkl5::comm_internal
 

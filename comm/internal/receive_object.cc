@@ -19,9 +19,6 @@ std::string From(const ReceivedObject& object) {
   return From(object.source(), object.tag());
 }
 
-// A frame is its header, its in-band bytes, then one piece per buffer.
-constexpr size_t kFixedPieces = 2;
-
 // What every receive checks first, whether the object's pieces follow or
 // it arrived whole: enough pieces for a frame, and a size under the cap.
 // CheckPiecesAndSize's errors, out of line.
@@ -144,40 +141,25 @@ absl::Status OutOfMemory() {
       "DecodeOptions::max_object_bytes to reject such objects first)");
 }
 
-namespace {
-
-// `status` of a whole object from `source` with `tag` that was discarded.
 absl::Status Discarded(const absl::Status& status, int source, int tag) {
   return absl::Status(status.code(),
                       absl::StrCat(status.message(), " (object ",
                                    From(source, tag), ", discarded)"));
 }
 
-}  // namespace
-
-absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
-                         const DecodeOptions& options) {
+absl::Status DecodeWholeInGeneral(const WholeObject& object,
+                                  DecodeTarget& target,
+                                  const DecodeOptions& options) {
   // As Start does for an object whose pieces follow, with every piece in
-  // `object.bytes`.
+  // `object.bytes`. The pieces are checked to add up to the bytes (the MPI
+  // transport's envelope parser checked it already; another transport may
+  // not have).
   const size_t pieces = object.piece_count();
   PKL5_RETURN_IF_ERROR(CheckPiecesAndSize(pieces, object.bytes.size(),
                                           object.source, object.tag, options));
   auto text = [](const BufferView& view) {
     return absl::string_view(static_cast<const char*>(view.data), view.size);
   };
-  // The pieces, checked to add up to the bytes (the MPI transport's
-  // envelope parser checked it already; another transport may not have).
-  if (pieces == kFixedPieces && object.piece_size(0) <= object.bytes.size()) {
-    // Every small object: a header and in-band bytes.
-    const size_t header_size = static_cast<size_t>(object.piece_size(0));
-    if (object.piece_size(1) == object.bytes.size() - header_size) {
-      absl::Status status =
-          target.DecodeWhole(object.bytes.substr(0, header_size),
-                             object.bytes.substr(header_size), {}, options);
-      if (status.ok()) return status;
-      return Discarded(status, object.source, object.tag);
-    }
-  }
   absl::InlinedVector<BufferView, 4> views;
   size_t offset = 0;
   for (size_t i = 0; i < pieces; ++i) {

@@ -9,6 +9,7 @@
 #include <new>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -93,10 +94,40 @@ absl::Status ReceiveObject(ReceivedObject& object, DecodeTarget& target,
                            const DecodeOptions& options,
                            ReceiveProgress& progress);
 
+// A frame is its header, its in-band bytes, then one piece per buffer.
+inline constexpr size_t kFixedPieces = 2;
+
+// `status` of a whole object from `source` with `tag` that was discarded.
+absl::Status Discarded(const absl::Status& status, int source, int tag);
+
+// DecodeWhole of every object that is not a header and in-band bytes
+// within the size cap (and of those too, with what is wrong with them).
+absl::Status DecodeWholeInGeneral(const WholeObject& object,
+                                  DecodeTarget& target,
+                                  const DecodeOptions& options);
+
 // Decodes an object that arrived whole into `target`. Nothing is left to
-// drain whatever the outcome.
-absl::Status DecodeWhole(const WholeObject& object, DecodeTarget& target,
-                         const DecodeOptions& options);
+// drain whatever the outcome. Inline for every small object (a header and
+// in-band bytes): with an ObjectTarget<T> (final) the decode is a direct
+// call, no virtual one.
+template <typename Target>
+absl::Status DecodeWhole(const WholeObject& object, Target& target,
+                         const DecodeOptions& options) {
+  if (object.piece_count() == kFixedPieces &&
+      object.bytes.size() <= options.max_object_bytes) {
+    const uint64_t header_size = object.piece_size(0);
+    if (header_size <= object.bytes.size() &&
+        object.piece_size(1) == object.bytes.size() - header_size) {
+      const size_t split = static_cast<size_t>(header_size);
+      absl::Status status =
+          target.DecodeWhole(object.bytes.substr(0, split),
+                             object.bytes.substr(split), {}, options);
+      if (ABSL_PREDICT_TRUE(status.ok())) return status;
+      return Discarded(status, object.source, object.tag);
+    }
+  }
+  return DecodeWholeInGeneral(object, target, options);
+}
 
 // The status of having received `object`.
 Status StatusOf(const ReceivedObject& object);

@@ -60,31 +60,8 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
 
 absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes,
                                            size_t envelope_bytes) {
-  // Every small object's envelope: a whole object of a header and in-band
-  // bytes, accepted in one pass. Anything else, valid or not, takes the
-  // general parse below (which explains what is wrong).
-  constexpr size_t kWholeHead = WholeEnvelopeHeadBytes(2);
-  if (bytes.size() >= kWholeHead && bytes.size() <= envelope_bytes) {
-    EnvelopePrefix prefix;
-    std::memcpy(&prefix, bytes.data(), sizeof(prefix));
-    const uint64_t inline_bytes = bytes.size() - kWholeHead;
-    const absl::string_view table =
-        bytes.substr(sizeof(prefix), 2 * sizeof(uint64_t));
-    const uint64_t header_size = SizeTableEntry(table, 0);
-    if (prefix.magic == kEnvelopeMagic && prefix.version == kEnvelopeVersion &&
-        prefix.flags == kSizeTableInline && prefix.channel_tag == 0 &&
-        prefix.piece_count == 2 && prefix.inline_pieces == 2 &&
-        prefix.reserved[0] == 0 && prefix.reserved[1] == 0 &&
-        prefix.reserved[2] == 0 && header_size <= inline_bytes &&
-        SizeTableEntry(table, 1) == inline_bytes - header_size) {
-      EnvelopeInfo info;
-      info.piece_count = 2;
-      info.inline_pieces = 2;
-      info.size_table = table;
-      info.inline_bytes = bytes.substr(kWholeHead);
-      return info;
-    }
-  }
+  EnvelopeInfo whole;
+  if (ParseWholeTwoPieces(bytes, envelope_bytes, whole)) return whole;
   EnvelopePrefix prefix;
   if (bytes.size() > envelope_bytes) {
     return absl::DataLossError(

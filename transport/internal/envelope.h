@@ -154,6 +154,24 @@ inline void WriteWholeEnvelopeHead(absl::Span<const ConstPiece> pieces,
   WriteEnvelopeHead(prefix, pieces, out);
 }
 
+// Whether two pieces, `first` then `second` bytes, fit whole in an
+// envelope of `envelope_bytes` (FitsInEnvelope of two pieces, inline).
+inline bool TwoPiecesFitWhole(size_t first, size_t second,
+                              size_t envelope_bytes) {
+  constexpr size_t kHead = WholeEnvelopeHeadBytes(2);
+  return envelope_bytes >= kHead && first <= envelope_bytes - kHead &&
+         second <= envelope_bytes - kHead - first;
+}
+
+// WriteWholeEnvelopeHead of two pieces: a constant prefix and two sizes.
+inline void WriteWholeTwoPieceHead(uint64_t first, uint64_t second, char* out) {
+  static constexpr EnvelopePrefix kPrefix = {
+      kEnvelopeMagic, kEnvelopeVersion, kSizeTableInline, 0, 2, 2, {0, 0, 0}};
+  std::memcpy(out, &kPrefix, sizeof(kPrefix));
+  std::memcpy(out + sizeof(kPrefix), &first, sizeof(first));
+  std::memcpy(out + sizeof(kPrefix) + sizeof(first), &second, sizeof(second));
+}
+
 // The same, returning only the envelope.
 std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
                           int32_t channel_tag,
@@ -163,6 +181,39 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
 // table (for a receive whose status does not say; see receive.cc), or 0
 // when they do not tell one within `envelope_bytes`.
 size_t EnvelopeLength(absl::string_view bytes, size_t envelope_bytes);
+
+// Every small object's envelope, accepted in one pass: when `bytes` is a
+// whole envelope of two pieces (a frame header and in-band bytes) within
+// `envelope_bytes`, sets `info` and returns true. False for anything else,
+// valid or not, which ParseEnvelope reads (and says what is wrong). Inline:
+// every small object's receive runs it.
+inline bool ParseWholeTwoPieces(absl::string_view bytes, size_t envelope_bytes,
+                                EnvelopeInfo& info) {
+  constexpr size_t kWholeHead = WholeEnvelopeHeadBytes(2);
+  if (bytes.size() < kWholeHead || bytes.size() > envelope_bytes) {
+    return false;
+  }
+  EnvelopePrefix prefix;
+  std::memcpy(&prefix, bytes.data(), sizeof(prefix));
+  const uint64_t inline_bytes = bytes.size() - kWholeHead;
+  const absl::string_view table =
+      bytes.substr(sizeof(prefix), 2 * sizeof(uint64_t));
+  const uint64_t header_size = SizeTableEntry(table, 0);
+  if (prefix.magic != kEnvelopeMagic || prefix.version != kEnvelopeVersion ||
+      prefix.flags != kSizeTableInline || prefix.channel_tag != 0 ||
+      prefix.piece_count != 2 || prefix.inline_pieces != 2 ||
+      (prefix.reserved[0] | prefix.reserved[1] | prefix.reserved[2]) != 0 ||
+      header_size > inline_bytes ||
+      SizeTableEntry(table, 1) != inline_bytes - header_size) {
+    return false;
+  }
+  info = EnvelopeInfo();
+  info.piece_count = 2;
+  info.inline_pieces = 2;
+  info.size_table = table;
+  info.inline_bytes = bytes.substr(kWholeHead);
+  return true;
+}
 
 // Reads an envelope built for `envelope_bytes`. kDataLoss for anything
 // that is not a consistent pkl5 envelope: foreign bytes on the tag,

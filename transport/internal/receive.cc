@@ -1,5 +1,6 @@
 #include "pkl5/transport/internal/receive.h"
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -7,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/mpi_comm.h"
 #include "pkl5/base/mpi_error.h"
@@ -84,9 +86,13 @@ constexpr size_t kCanaryBytes = 64;
 constexpr char kCanary = '\xa5';
 
 bool CanaryIntact(const std::string& buffer, size_t envelope_bytes) {
-  static const std::string canary(kCanaryBytes, kCanary);
+  static constexpr std::array<char, kCanaryBytes> kIntact = [] {
+    std::array<char, kCanaryBytes> bytes{};
+    for (char& byte : bytes) byte = kCanary;
+    return bytes;
+  }();
   return buffer.size() >= envelope_bytes + kCanaryBytes &&
-         std::memcmp(buffer.data() + envelope_bytes, canary.data(),
+         std::memcmp(buffer.data() + envelope_bytes, kIntact.data(),
                      kCanaryBytes) == 0;
 }
 
@@ -316,8 +322,11 @@ absl::Status TakeTooEarlyOrTwice(bool done, bool cancelled) {
 // of the envelope).
 absl::Status ArrivalOf(Channel& channel, absl::string_view bytes, int source,
                        int tag, Arrival& arrival) {
-  PKL5_ASSIGN_OR_RETURN(const EnvelopeInfo info,
-                        ParseEnvelope(bytes, channel.options().envelope_bytes));
+  EnvelopeInfo info;
+  if (!ParseWholeTwoPieces(bytes, channel.options().envelope_bytes, info)) {
+    PKL5_ASSIGN_OR_RETURN(
+        info, ParseEnvelope(bytes, channel.options().envelope_bytes));
+  }
   if (info.whole()) {
     arrival.object = nullptr;
     arrival.whole =
@@ -368,6 +377,26 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
                             BlockingBuffer(channel.options().envelope_bytes));
       const int code = MPI_Recv(MPI_BOTTOM, 1, buffer->type, source, tag,
                                 channel.comm(), &status);
+      // Every small object: its whole envelope in an intact buffer, and no
+      // probed irecv pending that it could belong to. Anything else takes
+      // the general path below, which says what went wrong.
+      int count = 0;
+      EnvelopeInfo info;
+      if (ABSL_PREDICT_TRUE(
+              code == MPI_SUCCESS &&
+              CanaryIntact(buffer->bytes, buffer->envelope_bytes) &&
+              MPI_Get_count(&status, MPI_BYTE, &count) == MPI_SUCCESS &&
+              count >= 0 &&
+              static_cast<size_t>(count) <= buffer->envelope_bytes &&
+              !channel.probed_receives().any() &&
+              ParseWholeTwoPieces(absl::string_view(buffer->bytes.data(),
+                                                    static_cast<size_t>(count)),
+                                  buffer->envelope_bytes, info))) {
+        arrival.object = nullptr;
+        arrival.whole = WholeObject{status.MPI_SOURCE, status.MPI_TAG,
+                                    info.inline_bytes, info.size_table};
+        return absl::OkStatus();
+      }
       bool overrun = false;
       absl::StatusOr<size_t> bytes =
           PostedArrival(*buffer, code, status, "MPI_Recv", overrun);

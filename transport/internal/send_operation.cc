@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/mpi_error.h"
 #include "pkl5/base/status_macros.h"
@@ -227,26 +228,44 @@ absl::Status Send(Channel& channel, absl::Span<const ConstPiece> pieces,
 absl::Status SendContiguous(Channel& channel,
                             absl::Span<const ConstPiece> pieces,
                             int destination, int tag, SendMode mode) {
-  const size_t head_bytes = WholeEnvelopeHeadBytes(pieces.size());
   if (mode == SendMode::kBuffered || destination == MPI_PROC_NULL ||
-      pieces.empty() || pieces.front().data == nullptr ||
-      head_bytes > kSendHeadroomBytes ||
-      !FitsInEnvelope(pieces, channel.options().envelope_bytes)) {
+      pieces.empty() || pieces.front().data == nullptr) {
     return Send(channel, pieces, destination, tag, mode);
   }
-  const char* end = static_cast<const char*>(pieces.front().data);
-  for (const ConstPiece& piece : pieces) {
-    if (piece.data != end && piece.size > 0) {
+  char* const first = static_cast<char*>(const_cast<void*>(pieces[0].data));
+  const bool two_pieces = pieces.size() == 2;
+  size_t head_bytes = WholeEnvelopeHeadBytes(2);
+  const char* end = first;
+  static_assert(WholeEnvelopeHeadBytes(2) <= kSendHeadroomBytes);
+  if (ABSL_PREDICT_TRUE(
+          two_pieces &&
+          (first + pieces[0].size == pieces[1].data || pieces[1].size == 0) &&
+          TwoPiecesFitWhole(pieces[0].size, pieces[1].size,
+                            channel.options().envelope_bytes))) {
+    // Every small object: a header and its in-band bytes, back to back.
+    end += pieces[0].size + pieces[1].size;
+  } else {
+    head_bytes = WholeEnvelopeHeadBytes(pieces.size());
+    if (head_bytes > kSendHeadroomBytes ||
+        !FitsInEnvelope(pieces, channel.options().envelope_bytes)) {
       return Send(channel, pieces, destination, tag, mode);
     }
-    end += piece.size;
+    for (const ConstPiece& piece : pieces) {
+      if (piece.data != end && piece.size > 0) {
+        return Send(channel, pieces, destination, tag, mode);
+      }
+      end += piece.size;
+    }
   }
   PKL5_RETURN_IF_ERROR(channel.addresses().CheckSend(destination, tag));
   // The head goes right before the first piece, in the headroom the caller
   // gave for it (the pieces themselves are only read).
-  char* const envelope =
-      static_cast<char*>(const_cast<void*>(pieces.front().data)) - head_bytes;
-  WriteWholeEnvelopeHead(pieces, envelope);
+  char* const envelope = first - head_bytes;
+  if (two_pieces) {
+    WriteWholeTwoPieceHead(pieces[0].size, pieces[1].size, envelope);
+  } else {
+    WriteWholeEnvelopeHead(pieces, envelope);
+  }
   return base_internal::MpiCallStatus(
       (mode == SendMode::kSynchronous ? MPI_Ssend : MPI_Send)(
           envelope, static_cast<int>(end - envelope), MPI_BYTE, destination,
