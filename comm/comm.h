@@ -142,7 +142,8 @@ class Comm {
   template <typename T>
   absl::Status recv_into(T& object, int source = MPI_ANY_SOURCE,
                          int tag = MPI_ANY_TAG, Status* status = nullptr) {
-    PKL5_ASSIGN_OR_RETURN(const comm_internal::CallState state, StateForCall());
+    comm_internal::CallState state;
+    PKL5_RETURN_IF_ERROR(StateForCall(state));
     comm_internal::ObjectTarget<T> target(object);
     Arrival arrival;
     PKL5_RETURN_IF_ERROR(Arrive(*state, source, tag, arrival));
@@ -251,11 +252,12 @@ class Comm {
   absl::StatusOr<std::shared_ptr<comm_internal::CommState>> State() const;
   // State() for the length of one blocking call: borrowed, not counted,
   // below MPI_THREAD_MULTIPLE (comm_internal::CallState).
-  absl::StatusOr<comm_internal::CallState> StateForCall() const {
-    comm_internal::CallState call = state_.ForCall();
+  // (An out-parameter, not a StatusOr: a small object's call pays for
+  // every move.)
+  absl::Status StateForCall(comm_internal::CallState& call) const {
+    call = state_.ForCall();
     if (call.get() == nullptr) return NullCommunicatorError();
-    PKL5_RETURN_IF_ERROR(call->threads.CheckCallingThread());
-    return call;
+    return call->threads.CheckCallingThread();
   }
   static absl::Status NullCommunicatorError();
   // The state or nullptr, without the thread check (accessors).
@@ -283,7 +285,8 @@ class Comm {
                                   Status* status);
   template <typename T>
   absl::Status SendBlocking(const T& object, int dest, int tag, SendMode mode) {
-    PKL5_ASSIGN_OR_RETURN(const comm_internal::CallState state, StateForCall());
+    comm_internal::CallState state;
+    PKL5_RETURN_IF_ERROR(StateForCall(state));
     // Blocking, so the frame is free again on return: each thread encodes
     // into one frame, and a small object's send allocates nothing.
     Frame& frame = comm_internal::ThreadFrame();

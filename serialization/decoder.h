@@ -36,10 +36,15 @@ class Decoder {
         options_(options) {}
 
   // Reads a trivially copyable value written by `Encoder::WriteScalar`.
+  // As WriteScalar: a copy of constant size, not a call to memcpy.
   template <typename T>
   absl::Status ReadScalar(T& value) {
     static_assert(std::is_trivially_copyable_v<T>);
-    return ReadBytes(&value, sizeof(T));
+    if (ABSL_PREDICT_FALSE(sizeof(T) > remaining()))
+      return Truncated(sizeof(T));
+    std::memcpy(&value, inband_.data() + position_, sizeof(T));
+    position_ += sizeof(T);
+    return absl::OkStatus();
   }
 
   absl::Status ReadBytes(void* out, size_t size) {

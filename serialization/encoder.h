@@ -50,10 +50,16 @@ class Encoder {
   Encoder& operator=(const Encoder&) = delete;
 
   // Appends the bytes of a trivially copyable value, in host byte order.
+  // Its own copy of WriteBytes, so that the copy has a constant size (a
+  // move, not a call to memcpy): every scalar of every object takes it.
   template <typename T>
   void WriteScalar(const T& value) {
     static_assert(std::is_trivially_copyable_v<T>);
-    WriteBytes(&value, sizeof(T));
+    if (ABSL_PREDICT_FALSE(inband_.size() - size_ < sizeof(T))) {
+      Grow(sizeof(T));
+    }
+    std::memcpy(&inband_[size_], &value, sizeof(T));
+    size_ += sizeof(T);
   }
 
   void WriteBytes(const void* data, size_t size) {
