@@ -178,4 +178,33 @@ absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
   return header;
 }
 
+namespace serialization_internal {
+
+absl::Status CompactFrameMismatch(absl::string_view type_name,
+                                  size_t inband_size, size_t buffers,
+                                  uint64_t header_inband_size) {
+  return absl::DataLossError(absl::StrCat(
+      "pkl5 frame of ", type_name, " has ", inband_size, " in-band bytes and ",
+      buffers, " buffers but its header says ", header_inband_size,
+      " and none"));
+}
+
+absl::Status CompactFrameOverCap(absl::string_view type_name,
+                                 uint64_t max_object_bytes) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "pkl5 frame of type ", type_name, " claims more than ", max_object_bytes,
+      " bytes (DecodeOptions::max_object_bytes); rejected"));
+}
+
+absl::Status OutOfMemoryDecoding(absl::string_view type_name) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat("out of memory decoding a pkl5 frame of ", type_name));
+}
+
+absl::Status TooLongToDecode(absl::string_view type_name) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "a container too long for this machine in a pkl5 frame of ", type_name));
+}
+
+}  // namespace serialization_internal
 }  // namespace pkl5

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "pkl5/serialization/options.h"
@@ -77,6 +78,22 @@ bool IsCompactHeader(absl::string_view bytes);
 absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,
                                              const DecodeOptions& options = {});
 
+namespace serialization_internal {
+
+// DecodeInto's errors for a compact frame of `type_name`, out of line so
+// that the decode every small object takes stays small enough to inline:
+// its in-band bytes and buffers are not what the header says,
+absl::Status CompactFrameMismatch(absl::string_view type_name,
+                                  size_t inband_size, size_t buffers,
+                                  uint64_t header_inband_size);
+// or its size is over `max_object_bytes`; and any frame's decode ran out
+// of memory, or met a container longer than this machine allows.
+absl::Status CompactFrameOverCap(absl::string_view type_name,
+                                 uint64_t max_object_bytes);
+absl::Status OutOfMemoryDecoding(absl::string_view type_name);
+absl::Status TooLongToDecode(absl::string_view type_name);
+
+}  // namespace serialization_internal
 }  // namespace pkl5
 
 #endif  // PKL5_SERIALIZATION_FRAME_HEADER_H_

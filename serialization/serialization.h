@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -208,12 +209,9 @@ absl::Status DecodeWith(Decoder& decoder, T& out) {
   try {
     PKL5_RETURN_IF_ERROR(Codec<T>::Decode(decoder, out));
   } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("out of memory decoding a pkl5 frame of ", TypeName<T>()));
+    return serialization_internal::OutOfMemoryDecoding(TypeName<T>());
   } catch (const std::length_error&) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "a container too long for this machine in a pkl5 frame of ",
-        TypeName<T>()));
+    return serialization_internal::TooLongToDecode(TypeName<T>());
   }
   return decoder.Finish();
 }
@@ -277,17 +275,13 @@ absl::Status DecodeInto(absl::string_view header_bytes,
     std::memcpy(&inband_size,
                 header_bytes.data() + kCompactHeaderInbandSizeOffset,
                 sizeof(inband_size));
-    if (inband_size != inband.size() || !buffers.empty()) {
-      return absl::DataLossError(absl::StrCat(
-          "pkl5 frame of ", TypeName<T>(), " has ", inband.size(),
-          " in-band bytes and ", buffers.size(),
-          " buffers but its header says ", inband_size, " and none"));
+    if (ABSL_PREDICT_FALSE(inband_size != inband.size() || !buffers.empty())) {
+      return serialization_internal::CompactFrameMismatch(
+          TypeName<T>(), inband.size(), buffers.size(), inband_size);
     }
-    if (inband_size > options.max_object_bytes) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("pkl5 frame of type ", TypeName<T>(),
-                       " claims more than ", options.max_object_bytes,
-                       " bytes (DecodeOptions::max_object_bytes); rejected"));
+    if (ABSL_PREDICT_FALSE(inband_size > options.max_object_bytes)) {
+      return serialization_internal::CompactFrameOverCap(
+          TypeName<T>(), options.max_object_bytes);
     }
     Decoder decoder(inband, {}, options);
     return serialization_internal::DecodeWith(decoder, out);

@@ -14,8 +14,13 @@ void ReceiveProgress::Add(Progressable* receive) {
 
 void ReceiveProgress::Remove(Progressable* receive) {
   LockIfConcurrent lock(mutex_, concurrent_);
-  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), receive),
-                 waiting_.end());
+  // Mostly the receive listed last (a single irecv, then its wait).
+  if (!waiting_.empty() && waiting_.back() == receive) {
+    waiting_.pop_back();
+  } else {
+    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), receive),
+                   waiting_.end());
+  }
   count_.store(waiting_.size(), std::memory_order_release);
 }
 

@@ -166,7 +166,7 @@ absl::StatusOr<bool> ObjectReceiveState::TestLocked() {
     if (taken.ok() && arrival.object == nullptr) {
       // Arrived whole: decoded from the receive's buffer, before it goes.
       status_ = StatusOf(arrival.whole);
-      taken = DecodeWhole(arrival.whole, target(), comm_->options.decode);
+      taken = DecodeArrived(arrival.whole);
       posted_.reset();
       if (!taken.ok()) return Fail(std::move(taken));
       done_ = true;

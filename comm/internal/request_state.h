@@ -111,6 +111,8 @@ class ObjectReceiveState : public RequestState,
   // before their object goes.
   void Abandon();
   virtual DecodeTarget& target() = 0;
+  // DecodeWhole into the target, typed (no virtual call below this one).
+  virtual absl::Status DecodeArrived(const WholeObject& object) = 0;
 
  private:
   absl::Status Begin();
@@ -186,6 +188,9 @@ class ReceiveState final : public ObjectReceiveState {
     }
   }
   DecodeTarget& target() override { return target_; }
+  absl::Status DecodeArrived(const WholeObject& object) override {
+    return DecodeWhole(object, target_, comm_->options.decode);
+  }
 
   std::conditional_t<kIntoCaller, Nothing, T> own_{};
   ObjectTarget<T> target_;

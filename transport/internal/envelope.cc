@@ -61,7 +61,12 @@ std::string BuildEnvelope(absl::Span<const ConstPiece> pieces,
 absl::StatusOr<EnvelopeInfo> ParseEnvelope(absl::string_view bytes,
                                            size_t envelope_bytes) {
   EnvelopeInfo whole;
-  if (ParseWholeTwoPieces(bytes, envelope_bytes, whole)) return whole;
+  if (ParseWholeTwoPieces(bytes, envelope_bytes, whole.size_table,
+                          whole.inline_bytes)) {
+    whole.piece_count = 2;
+    whole.inline_pieces = 2;
+    return whole;
+  }
   EnvelopePrefix prefix;
   if (bytes.size() > envelope_bytes) {
     return absl::DataLossError(

@@ -184,11 +184,13 @@ size_t EnvelopeLength(absl::string_view bytes, size_t envelope_bytes);
 
 // Every small object's envelope, accepted in one pass: when `bytes` is a
 // whole envelope of two pieces (a frame header and in-band bytes) within
-// `envelope_bytes`, sets `info` and returns true. False for anything else,
-// valid or not, which ParseEnvelope reads (and says what is wrong). Inline:
-// every small object's receive runs it.
+// `envelope_bytes`, views its size table and pieces in `size_table` and
+// `pieces` and returns true. False for anything else, valid or not, which
+// ParseEnvelope reads (and says what is wrong). Inline: every small
+// object's receive runs it.
 inline bool ParseWholeTwoPieces(absl::string_view bytes, size_t envelope_bytes,
-                                EnvelopeInfo& info) {
+                                absl::string_view& size_table,
+                                absl::string_view& pieces) {
   constexpr size_t kWholeHead = WholeEnvelopeHeadBytes(2);
   if (bytes.size() < kWholeHead || bytes.size() > envelope_bytes) {
     return false;
@@ -196,8 +198,8 @@ inline bool ParseWholeTwoPieces(absl::string_view bytes, size_t envelope_bytes,
   EnvelopePrefix prefix;
   std::memcpy(&prefix, bytes.data(), sizeof(prefix));
   const uint64_t inline_bytes = bytes.size() - kWholeHead;
-  const absl::string_view table =
-      bytes.substr(sizeof(prefix), 2 * sizeof(uint64_t));
+  const absl::string_view table(bytes.data() + sizeof(prefix),
+                                2 * sizeof(uint64_t));
   const uint64_t header_size = SizeTableEntry(table, 0);
   if (prefix.magic != kEnvelopeMagic || prefix.version != kEnvelopeVersion ||
       prefix.flags != kSizeTableInline || prefix.channel_tag != 0 ||
@@ -207,11 +209,9 @@ inline bool ParseWholeTwoPieces(absl::string_view bytes, size_t envelope_bytes,
       SizeTableEntry(table, 1) != inline_bytes - header_size) {
     return false;
   }
-  info = EnvelopeInfo();
-  info.piece_count = 2;
-  info.inline_pieces = 2;
-  info.size_table = table;
-  info.inline_bytes = bytes.substr(kWholeHead);
+  size_table = table;
+  pieces = absl::string_view(bytes.data() + kWholeHead,
+                             static_cast<size_t>(inline_bytes));
   return true;
 }
 

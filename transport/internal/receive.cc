@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "pkl5/base/mpi_comm.h"
@@ -322,16 +323,13 @@ absl::Status TakeTooEarlyOrTwice(bool done, bool cancelled) {
                                            : "the message was already taken");
 }
 
-// `arrival` of the envelope `bytes` from `source` with `tag`: the whole
-// object viewing `bytes`, or the message whose pieces follow (its own copy
-// of the envelope).
-absl::Status ArrivalOf(Channel& channel, absl::string_view bytes, int source,
-                       int tag, Arrival& arrival) {
-  EnvelopeInfo info;
-  if (!ParseWholeTwoPieces(bytes, channel.options().envelope_bytes, info)) {
-    PKL5_ASSIGN_OR_RETURN(
-        info, ParseEnvelope(bytes, channel.options().envelope_bytes));
-  }
+// ArrivalOf for every envelope but a whole one of two pieces.
+ABSL_ATTRIBUTE_NOINLINE absl::Status ArrivalOfAnyOther(Channel& channel,
+                                                       absl::string_view bytes,
+                                                       int source, int tag,
+                                                       Arrival& arrival) {
+  PKL5_ASSIGN_OR_RETURN(const EnvelopeInfo info,
+                        ParseEnvelope(bytes, channel.options().envelope_bytes));
   if (info.whole()) {
     arrival.object = nullptr;
     arrival.whole =
@@ -343,6 +341,22 @@ absl::Status ArrivalOf(Channel& channel, absl::string_view bytes, int source,
       IncomingMessage::FromEnvelope(channel, std::string(bytes), source, tag));
   arrival.object = std::make_unique<IncomingMessage>(std::move(message));
   return absl::OkStatus();
+}
+
+// `arrival` of the envelope `bytes` from `source` with `tag`: the whole
+// object viewing `bytes`, or the message whose pieces follow (its own copy
+// of the envelope). Inline for every small object.
+inline absl::Status ArrivalOf(Channel& channel, absl::string_view bytes,
+                              int source, int tag, Arrival& arrival) {
+  if (ABSL_PREDICT_TRUE(
+          ParseWholeTwoPieces(bytes, channel.options().envelope_bytes,
+                              arrival.whole.size_table, arrival.whole.bytes))) {
+    arrival.object = nullptr;
+    arrival.whole.source = source;
+    arrival.whole.tag = tag;
+    return absl::OkStatus();
+  }
+  return ArrivalOfAnyOther(channel, bytes, source, tag, arrival);
 }
 
 }  // namespace
@@ -386,7 +400,6 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
       // probed irecv pending that it could belong to. Anything else takes
       // the general path below, which says what went wrong.
       int count = 0;
-      EnvelopeInfo info;
       if (ABSL_PREDICT_TRUE(
               code == MPI_SUCCESS &&
               CanaryIntact(buffer->bytes, buffer->envelope_bytes) &&
@@ -396,10 +409,12 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
               !channel.probed_receives().any() &&
               ParseWholeTwoPieces(absl::string_view(buffer->bytes.data(),
                                                     static_cast<size_t>(count)),
-                                  buffer->envelope_bytes, info))) {
+                                  buffer->envelope_bytes,
+                                  arrival.whole.size_table,
+                                  arrival.whole.bytes))) {
         arrival.object = nullptr;
-        arrival.whole = WholeObject{status.MPI_SOURCE, status.MPI_TAG,
-                                    info.inline_bytes, info.size_table};
+        arrival.whole.source = status.MPI_SOURCE;
+        arrival.whole.tag = status.MPI_TAG;
         return absl::OkStatus();
       }
       bool overrun = false;
@@ -510,6 +525,18 @@ EnvelopeReceive::~EnvelopeReceive() {
 
 absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
   done_ = true;
+  // Every envelope: received whole into an intact buffer (PostedArrival's
+  // first case, inline).
+  int count = 0;
+  if (ABSL_PREDICT_TRUE(
+          code == MPI_SUCCESS &&
+          CanaryIntact(buffer_->bytes, buffer_->envelope_bytes) &&
+          MPI_Get_count(&status_, MPI_BYTE, &count) == MPI_SUCCESS &&
+          count >= 0 &&
+          static_cast<size_t>(count) <= buffer_->envelope_bytes)) {
+    received_bytes_ = static_cast<size_t>(count);
+    return absl::OkStatus();
+  }
   absl::StatusOr<size_t> bytes =
       PostedArrival(*buffer_, code, status_, call, overrun_);
   if (bytes.ok()) {
