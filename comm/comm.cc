@@ -3,12 +3,6 @@
 #include <vector>
 
 namespace pkl5 {
-namespace {
-
-// Send memory a thread keeps for its next blocking send.
-constexpr size_t kKeptSendBytes = size_t{64} << 10;
-
-}  // namespace
 
 std::shared_ptr<comm_internal::CommState> Comm::MakeState(
     std::shared_ptr<Transport> transport, MPI_Comm comm,
@@ -88,18 +82,6 @@ absl::Status Comm::SendFrame(
   return sent;
 }
 
-absl::Status Comm::SendCompact(comm_internal::CommState& state,
-                               const CompactFrame& compact, std::string& bytes,
-                               int dest, int tag, SendMode mode) {
-  const ConstPiece pieces[] = {{compact.header.data(), compact.header.size()},
-                               {compact.inband.data(), compact.inband.size()}};
-  const absl::Status sent =
-      state.transport->SendContiguous(pieces, dest, tag, mode);
-  // As SendFrame does: the thread keeps small memory for its next send.
-  if (bytes.capacity() > kKeptSendBytes) bytes = std::string();
-  return sent;
-}
-
 absl::StatusOr<std::unique_ptr<ReceivedObject>> Comm::ProbeAdvancing(
     comm_internal::CommState& state, int source, int tag) {
   std::unique_ptr<ReceivedObject> object;
@@ -115,13 +97,10 @@ absl::StatusOr<std::unique_ptr<ReceivedObject>> Comm::ProbeAdvancing(
   return object;
 }
 
-absl::Status Comm::Arrive(comm_internal::CommState& state, int source, int tag,
-                          Arrival& arrival) {
-  if (state.progress.AnyBesides(nullptr)) {
-    PKL5_ASSIGN_OR_RETURN(arrival.object, ProbeAdvancing(state, source, tag));
-    return absl::OkStatus();
-  }
-  return state.transport->Receive(source, tag, arrival);
+absl::Status Comm::ArriveAdvancing(comm_internal::CommState& state, int source,
+                                   int tag, Arrival& arrival) {
+  PKL5_ASSIGN_OR_RETURN(arrival.object, ProbeAdvancing(state, source, tag));
+  return absl::OkStatus();
 }
 
 absl::Status Comm::ReceiveRest(comm_internal::CommState& state,

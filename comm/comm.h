@@ -47,6 +47,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pkl5/base/status_macros.h"
@@ -254,9 +256,12 @@ class Comm {
   // below MPI_THREAD_MULTIPLE (comm_internal::CallState).
   // (An out-parameter, not a StatusOr: a small object's call pays for
   // every move.)
-  absl::Status StateForCall(comm_internal::CallState& call) const {
-    call = state_.ForCall();
-    if (call.get() == nullptr) return NullCommunicatorError();
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status StateForCall(
+      comm_internal::CallState& call) const {
+    state_.ForCall(call);
+    if (ABSL_PREDICT_FALSE(call.get() == nullptr)) {
+      return NullCommunicatorError();
+    }
     return call->threads.CheckCallingThread();
   }
   static absl::Status NullCommunicatorError();
@@ -276,8 +281,15 @@ class Comm {
       comm_internal::CommState& state, int source, int tag);
   // recv_into's receive: the object that arrived whole, or the one whose
   // pieces follow (advancing posted receives meanwhile when there are any).
-  static absl::Status Arrive(comm_internal::CommState& state, int source,
-                             int tag, Arrival& arrival);
+  static ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Arrive(
+      comm_internal::CommState& state, int source, int tag, Arrival& arrival) {
+    if (ABSL_PREDICT_FALSE(state.progress.AnyBesides(nullptr))) {
+      return ArriveAdvancing(state, source, tag, arrival);
+    }
+    return state.transport->Receive(source, tag, arrival);
+  }
+  static absl::Status ArriveAdvancing(comm_internal::CommState& state,
+                                      int source, int tag, Arrival& arrival);
   // recv_into of an object whose pieces follow.
   static absl::Status ReceiveRest(comm_internal::CommState& state,
                                   ReceivedObject& object,
@@ -305,10 +317,22 @@ class Comm {
     return SendFrame(state.Share(), frame, dest, tag, mode);
   }
   // Sends `compact`, which views `bytes` after kSendHeadroomBytes.
-  static absl::Status SendCompact(comm_internal::CommState& state,
-                                  const CompactFrame& compact,
-                                  std::string& bytes, int dest, int tag,
-                                  SendMode mode);
+  // Send memory a thread keeps for its next blocking send.
+  static constexpr size_t kKeptSendBytes = size_t{64} << 10;
+  static ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status SendCompact(
+      comm_internal::CommState& state, const CompactFrame& compact,
+      std::string& bytes, int dest, int tag, SendMode mode) {
+    const ConstPiece pieces[] = {
+        {compact.header.data(), compact.header.size()},
+        {compact.inband.data(), compact.inband.size()}};
+    absl::Status sent =
+        state.transport->SendContiguous(pieces, dest, tag, mode);
+    // As SendFrame does: the thread keeps small memory for its next send.
+    if (ABSL_PREDICT_FALSE(bytes.capacity() > kKeptSendBytes)) {
+      bytes = std::string();
+    }
+    return sent;
+  }
   // Sends `frame` and leaves it empty, or its memory reusable when small.
   static absl::Status SendFrame(
       const std::shared_ptr<comm_internal::CommState>& state, Frame& frame,

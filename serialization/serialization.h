@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -261,6 +262,40 @@ absl::StatusOr<std::vector<LandingZone>> BeginDecode(
                                               options);
 }
 
+namespace serialization_internal {
+
+// DecodeInto of a frame with a FlatBuffers header (or a header of another
+// type): out of line, so that the compact case every small object takes
+// is small enough to inline.
+template <typename T>
+ABSL_ATTRIBUTE_NOINLINE absl::Status DecodeFramed(
+    absl::string_view header_bytes, absl::string_view inband,
+    absl::Span<const BufferView> buffers, T& out,
+    const DecodeOptions& options) {
+  PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
+                        ParseFrameHeader(header_bytes, options));
+  if (header.buffer_sizes.size() != buffers.size()) {
+    return absl::DataLossError(
+        absl::StrCat("pkl5 frame header lists ", header.buffer_sizes.size(),
+                     " buffers but the frame has ", buffers.size()));
+  }
+  PKL5_ASSIGN_OR_RETURN(const std::vector<LandingZone> zones,
+                        BeginDecode(header, inband, out, options));
+  for (size_t i = 0; i < zones.size(); ++i) {
+    if (buffers[i].size != zones[i].size) {
+      return absl::DataLossError(
+          absl::StrCat("pkl5 frame buffer ", i, " has ", buffers[i].size,
+                       " bytes but its header says ", zones[i].size));
+    }
+    if (zones[i].size > 0) {
+      std::memcpy(zones[i].data, buffers[i].data, zones[i].size);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace serialization_internal
+
 // Decodes an object whose bytes are all at hand (a frame, a message that
 // arrived whole) into `out`: header bytes, in-band bytes and each buffer.
 // A compact header of a `T` is checked in place, and then nothing is
@@ -286,26 +321,8 @@ absl::Status DecodeInto(absl::string_view header_bytes,
     Decoder decoder(inband, {}, options);
     return serialization_internal::DecodeWith(decoder, out);
   }
-  PKL5_ASSIGN_OR_RETURN(const FrameHeader header,
-                        ParseFrameHeader(header_bytes, options));
-  if (header.buffer_sizes.size() != buffers.size()) {
-    return absl::DataLossError(
-        absl::StrCat("pkl5 frame header lists ", header.buffer_sizes.size(),
-                     " buffers but the frame has ", buffers.size()));
-  }
-  PKL5_ASSIGN_OR_RETURN(const std::vector<LandingZone> zones,
-                        BeginDecode(header, inband, out, options));
-  for (size_t i = 0; i < zones.size(); ++i) {
-    if (buffers[i].size != zones[i].size) {
-      return absl::DataLossError(
-          absl::StrCat("pkl5 frame buffer ", i, " has ", buffers[i].size,
-                       " bytes but its header says ", zones[i].size));
-    }
-    if (zones[i].size > 0) {
-      std::memcpy(zones[i].data, buffers[i].data, zones[i].size);
-    }
-  }
-  return absl::OkStatus();
+  return serialization_internal::DecodeFramed(header_bytes, inband, buffers,
+                                              out, options);
 }
 
 // Decodes a frame whose buffers are all at hand (self-sends, tests) into

@@ -81,8 +81,8 @@ class StateHandle {
     Unlock();
     return state;
   }
-  CallState ForCall() const {
-    CallState call;
+  // Sets `call` (default-constructed) for one call.
+  void ForCall(CallState& call) const {
     call.handle_ = this;
     if (concurrent_) {
       call.held_ = Load();
@@ -90,7 +90,6 @@ class StateHandle {
     } else {
       call.state_ = state_.get();
     }
-    return call;
   }
   // The state goes (if this was its last holder) outside the lock.
   void Reset() {

@@ -61,9 +61,10 @@ class ObjectTarget final : public DecodeTarget {
       return OutOfMemory();
     }
   }
-  absl::Status DecodeWhole(absl::string_view header, absl::string_view inband,
-                           absl::Span<const BufferView> buffers,
-                           const DecodeOptions& options) override {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status DecodeWhole(
+      absl::string_view header, absl::string_view inband,
+      absl::Span<const BufferView> buffers,
+      const DecodeOptions& options) override {
     try {
       return pkl5::DecodeInto(header, inband, buffers, *object_, options);
     } catch (const std::bad_alloc&) {
