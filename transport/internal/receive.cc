@@ -172,6 +172,8 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
     if (buffer->envelope_bytes != envelope_bytes) buffer = nullptr;
   }
   if (buffer == nullptr) {
+    // Registered when a buffer is made, so that keeping one need not ask.
+    FreeThreadBuffersAtFinalize();
     PKL5_ASSIGN_OR_RETURN(buffer, NewPostedBuffer(envelope_bytes));
   }
   // Zero where a message that MPI calls cancelled is looked for
@@ -181,7 +183,6 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
 }
 
 void KeepPostedBuffer(std::unique_ptr<PostedBuffer> buffer) {
-  FreeThreadBuffersAtFinalize();
   if (thread_buffers.kept.size() < kKeptPostedBuffers) {
     thread_buffers.kept.push_back(std::move(buffer));
   }
