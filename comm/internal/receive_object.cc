@@ -181,14 +181,6 @@ absl::Status DecodeWholeInGeneral(const WholeObject& object,
   return Discarded(status, object.source, object.tag);
 }
 
-Status StatusOf(const WholeObject& object) {
-  Status status;
-  status.source = object.source;
-  status.tag = object.tag;
-  status.count = object.bytes.size();
-  return status;
-}
-
 Status StatusOf(const ReceivedObject& object) {
   Status status;
   status.source = object.source();

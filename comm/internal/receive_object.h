@@ -9,6 +9,7 @@
 #include <new>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -132,7 +133,13 @@ absl::Status DecodeWhole(const WholeObject& object, Target& target,
 
 // The status of having received `object`.
 Status StatusOf(const ReceivedObject& object);
-Status StatusOf(const WholeObject& object);
+inline Status StatusOf(const WholeObject& object) {
+  Status status;
+  status.source = object.source;
+  status.tag = object.tag;
+  status.count = object.bytes.size();
+  return status;
+}
 
 }  // namespace pkl5::comm_internal
 
