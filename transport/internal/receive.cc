@@ -250,6 +250,22 @@ absl::StatusOr<size_t> PostedArrival(const PostedBuffer& buffer, int code,
   return base_internal::MpiCallStatus(code, call);
 }
 
+// PostedArrival's first case, inline (every envelope takes it): the
+// receive ended well, the buffer is intact and holds the whole message,
+// whose length goes to `bytes`.
+inline bool ArrivedIntact(const PostedBuffer& buffer, int code,
+                          const MPI_Status& status, size_t& bytes) {
+  int count = 0;
+  if (code != MPI_SUCCESS ||
+      !CanaryIntact(buffer.bytes, buffer.envelope_bytes) ||
+      MPI_Get_count(&status, MPI_BYTE, &count) != MPI_SUCCESS || count < 0 ||
+      static_cast<size_t>(count) > buffer.envelope_bytes) {
+    return false;
+  }
+  bytes = static_cast<size_t>(count);
+  return true;
+}
+
 // Receives the matched message `message` into `envelope` when it can be
 // one (at most the envelope bound); otherwise consumes it whole and
 // rejects it.
@@ -400,19 +416,14 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
       // Every small object: its whole envelope in an intact buffer, and no
       // probed irecv pending that it could belong to. Anything else takes
       // the general path below, which says what went wrong.
-      int count = 0;
+      size_t received = 0;
       if (ABSL_PREDICT_TRUE(
-              code == MPI_SUCCESS &&
-              CanaryIntact(buffer->bytes, buffer->envelope_bytes) &&
-              MPI_Get_count(&status, MPI_BYTE, &count) == MPI_SUCCESS &&
-              count >= 0 &&
-              static_cast<size_t>(count) <= buffer->envelope_bytes &&
+              ArrivedIntact(*buffer, code, status, received) &&
               !channel.probed_receives().any() &&
-              ParseWholeTwoPieces(absl::string_view(buffer->bytes.data(),
-                                                    static_cast<size_t>(count)),
-                                  buffer->envelope_bytes,
-                                  arrival.whole.size_table,
-                                  arrival.whole.bytes))) {
+              ParseWholeTwoPieces(
+                  absl::string_view(buffer->bytes.data(), received),
+                  buffer->envelope_bytes, arrival.whole.size_table,
+                  arrival.whole.bytes))) {
         arrival.object = nullptr;
         arrival.whole.source = status.MPI_SOURCE;
         arrival.whole.tag = status.MPI_TAG;
@@ -526,16 +537,8 @@ EnvelopeReceive::~EnvelopeReceive() {
 
 absl::Status EnvelopeReceive::Complete(int code, absl::string_view call) {
   done_ = true;
-  // Every envelope: received whole into an intact buffer (PostedArrival's
-  // first case, inline).
-  int count = 0;
   if (ABSL_PREDICT_TRUE(
-          code == MPI_SUCCESS &&
-          CanaryIntact(buffer_->bytes, buffer_->envelope_bytes) &&
-          MPI_Get_count(&status_, MPI_BYTE, &count) == MPI_SUCCESS &&
-          count >= 0 &&
-          static_cast<size_t>(count) <= buffer_->envelope_bytes)) {
-    received_bytes_ = static_cast<size_t>(count);
+          ArrivedIntact(*buffer_, code, status_, received_bytes_))) {
     return absl::OkStatus();
   }
   absl::StatusOr<size_t> bytes =
