@@ -253,9 +253,8 @@ class Comm {
   // reference, and a call in progress completes on the state it holds.
   absl::StatusOr<std::shared_ptr<comm_internal::CommState>> State() const;
   // State() for the length of one blocking call: borrowed, not counted,
-  // below MPI_THREAD_MULTIPLE (comm_internal::CallState).
-  // (An out-parameter, not a StatusOr: a small object's call pays for
-  // every move.)
+  // below MPI_THREAD_MULTIPLE (comm_internal::CallState). An out-parameter,
+  // not a StatusOr: a small object's call pays for every move.
   ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status StateForCall(
       comm_internal::CallState& call) const {
     state_.ForCall(call);
@@ -316,9 +315,9 @@ class Comm {
     }
     return SendFrame(state.Share(), frame, dest, tag, mode);
   }
-  // Sends `compact`, which views `bytes` after kSendHeadroomBytes.
   // Send memory a thread keeps for its next blocking send.
   static constexpr size_t kKeptSendBytes = size_t{64} << 10;
+  // Sends `compact`, which views `bytes` after kSendHeadroomBytes.
   static ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status SendCompact(
       comm_internal::CommState& state, const CompactFrame& compact,
       std::string& bytes, int dest, int tag, SendMode mode) {

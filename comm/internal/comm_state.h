@@ -30,12 +30,6 @@ struct CommState {
   ReceiveProgress progress;
 };
 
-// A communicator handle's reference to its state: loaded by every call,
-// dropped by free() while calls of other threads may be loading it. A
-// spinlock around the copy rather than std::atomic_load of the shared_ptr,
-// which in libstdc++ hashes the pointer to pick a mutex of a global pool
-// (about 100 instructions per call, callgrind); free() is rare, so the
-// lock is all but never contended.
 class StateHandle;
 
 // The state for the length of one blocking call (StateHandle::ForCall).
@@ -59,6 +53,12 @@ class CallState {
   const StateHandle* handle_ = nullptr;
 };
 
+// A communicator handle's reference to its state: loaded by every call,
+// dropped by free() while calls of other threads may be loading it. A
+// spinlock around the copy rather than std::atomic_load of the shared_ptr,
+// which in libstdc++ hashes the pointer to pick a mutex of a global pool
+// (about 100 instructions per call, callgrind); free() is rare, so the
+// lock is all but never contended.
 class StateHandle {
  public:
   StateHandle() = default;
