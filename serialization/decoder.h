@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,18 +37,15 @@ class Decoder {
         options_(options) {}
 
   // Reads a trivially copyable value written by `Encoder::WriteScalar`.
-  // As WriteScalar: a copy of constant size, not a call to memcpy.
   template <typename T>
   absl::Status ReadScalar(T& value) {
     static_assert(std::is_trivially_copyable_v<T>);
-    if (ABSL_PREDICT_FALSE(sizeof(T) > remaining()))
-      return Truncated(sizeof(T));
-    std::memcpy(&value, inband_.data() + position_, sizeof(T));
-    position_ += sizeof(T);
-    return absl::OkStatus();
+    return ReadBytes(&value, sizeof(T));
   }
 
-  absl::Status ReadBytes(void* out, size_t size) {
+  // Always inline, as Encoder::WriteBytes: a scalar's copy has a constant
+  // size.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status ReadBytes(void* out, size_t size) {
     if (ABSL_PREDICT_FALSE(size > remaining())) return Truncated(size);
     if (size > 0) std::memcpy(out, inband_.data() + position_, size);
     position_ += size;

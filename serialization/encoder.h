@@ -50,19 +50,15 @@ class Encoder {
   Encoder& operator=(const Encoder&) = delete;
 
   // Appends the bytes of a trivially copyable value, in host byte order.
-  // Its own copy of WriteBytes, so that the copy has a constant size (a
-  // move, not a call to memcpy): every scalar of every object takes it.
   template <typename T>
   void WriteScalar(const T& value) {
     static_assert(std::is_trivially_copyable_v<T>);
-    if (ABSL_PREDICT_FALSE(inband_.size() - size_ < sizeof(T))) {
-      Grow(sizeof(T));
-    }
-    std::memcpy(&inband_[size_], &value, sizeof(T));
-    size_ += sizeof(T);
+    WriteBytes(&value, sizeof(T));
   }
 
-  void WriteBytes(const void* data, size_t size) {
+  // Always inline, so that a scalar's copy has a constant size (a move,
+  // not a call to memcpy): every scalar of every object takes it.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void WriteBytes(const void* data, size_t size) {
     if (ABSL_PREDICT_FALSE(inband_.size() - size_ < size)) Grow(size);
     if (size > 0) std::memcpy(&inband_[size_], data, size);
     size_ += size;

@@ -155,7 +155,7 @@ TEST(EnvelopeTest, TheTwoPieceFastFormsAgreeWithTheGeneralOnes) {
             << "bound " << bound << ", pieces " << first << " + " << second;
         if (!FitsInEnvelope(pieces, bound)) continue;
         std::string envelope(WholeEnvelopeHeadBytes(2), '?');
-        WriteWholeTwoPieceHead(first, second, envelope.data());
+        WriteWholeEnvelopeHead(pieces, envelope.data());
         envelope += strings[0] + strings[1];
         ASSERT_EQ(envelope, BuildEnvelope(pieces, 0, bound));
         absl::string_view table;

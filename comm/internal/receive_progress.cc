@@ -40,10 +40,10 @@ void ReceiveProgress::Advance(const Progressable* self) {
   count_.store(waiting_.size(), std::memory_order_release);
 }
 
-absl::Status WaitAdvancing(ReceiveProgress& progress, const Progressable* self,
-                           bool self_listed,
-                           absl::FunctionRef<absl::StatusOr<bool>()> test,
-                           absl::FunctionRef<absl::Status()> wait) {
+absl::Status WaitAdvancingOthers(ReceiveProgress& progress,
+                                 const Progressable* self, bool self_listed,
+                                 absl::FunctionRef<absl::StatusOr<bool>()> test,
+                                 absl::FunctionRef<absl::Status()> wait) {
   while (progress.AnyBesides(self, self_listed)) {
     PKL5_ASSIGN_OR_RETURN(const bool done, test());
     if (done) return absl::OkStatus();

@@ -78,13 +78,23 @@ class ReceiveProgress {
   std::atomic<size_t> count_{0};
 };
 
+// WaitAdvancing while other receives wait for progress (out of line).
+absl::Status WaitAdvancingOthers(ReceiveProgress& progress,
+                                 const Progressable* self, bool self_listed,
+                                 absl::FunctionRef<absl::StatusOr<bool>()> test,
+                                 absl::FunctionRef<absl::Status()> wait);
+
 // Blocks until `test` reports completion. While other receives wait for
 // progress it polls `test` and advances them; otherwise it calls `wait`.
-// `self_listed` as for AnyBesides.
+// `self_listed` as for AnyBesides. Inline: with nothing else to advance
+// (a lone irecv, a blocking call) it is `wait`, with no loop or call
+// between.
+template <typename Test, typename Wait>
 absl::Status WaitAdvancing(ReceiveProgress& progress, const Progressable* self,
-                           bool self_listed,
-                           absl::FunctionRef<absl::StatusOr<bool>()> test,
-                           absl::FunctionRef<absl::Status()> wait);
+                           bool self_listed, Test&& test, Wait&& wait) {
+  if (!progress.AnyBesides(self, self_listed)) return wait();
+  return WaitAdvancingOthers(progress, self, self_listed, test, wait);
+}
 
 }  // namespace pkl5::comm_internal
 

@@ -197,13 +197,9 @@ absl::Status ObjectReceiveState::WaitLocked() {
   if (posted_ != nullptr) {
     PendingReceive& posted = *posted_;
     // Holding the mutex keeps this listed while it waits (TryAdvance).
-    // With nothing else to advance (a lone irecv) it waits in MPI.
-    absl::Status arrived =
-        comm_->progress.AnyBesides(this, in_progress_)
-            ? WaitAdvancing(
-                  comm_->progress, this, in_progress_,
-                  [&] { return posted.Test(); }, [&] { return posted.Wait(); })
-            : posted.Wait();
+    absl::Status arrived = WaitAdvancing(
+        comm_->progress, this, in_progress_, [&] { return posted.Test(); },
+        [&] { return posted.Wait(); });
     if (!arrived.ok()) {
       posted_.reset();
       LeaveProgressIfArrived();

@@ -145,9 +145,18 @@ constexpr size_t WholeEnvelopeHeadBytes(size_t pieces) {
 // all of `pieces`, which FitsInEnvelope: the head followed by the pieces'
 // bytes is what BuildEnvelope makes of them. Whole envelopes carry channel
 // tag 0, no channel message following them. Inline: every small object's
-// blocking send writes one.
+// blocking send writes one: two pieces (a header and in-band bytes) as a
+// constant prefix and two sizes.
 inline void WriteWholeEnvelopeHead(absl::Span<const ConstPiece> pieces,
                                    char* out) {
+  if (pieces.size() == 2) {
+    static constexpr EnvelopePrefix kTwoPieces = {
+        kEnvelopeMagic, kEnvelopeVersion, kSizeTableInline, 0, 2, 2, {0, 0, 0}};
+    const uint64_t sizes[2] = {pieces[0].size, pieces[1].size};
+    std::memcpy(out, &kTwoPieces, sizeof(kTwoPieces));
+    std::memcpy(out + sizeof(kTwoPieces), sizes, sizeof(sizes));
+    return;
+  }
   EnvelopePrefix prefix = EnvelopePrefixOf(pieces, 0);
   prefix.flags = kSizeTableInline;
   prefix.inline_pieces = prefix.piece_count;
@@ -161,15 +170,6 @@ inline bool TwoPiecesFitWhole(size_t first, size_t second,
   constexpr size_t kHead = WholeEnvelopeHeadBytes(2);
   return envelope_bytes >= kHead && first <= envelope_bytes - kHead &&
          second <= envelope_bytes - kHead - first;
-}
-
-// WriteWholeEnvelopeHead of two pieces: a constant prefix and two sizes.
-inline void WriteWholeTwoPieceHead(uint64_t first, uint64_t second, char* out) {
-  static constexpr EnvelopePrefix kPrefix = {
-      kEnvelopeMagic, kEnvelopeVersion, kSizeTableInline, 0, 2, 2, {0, 0, 0}};
-  std::memcpy(out, &kPrefix, sizeof(kPrefix));
-  std::memcpy(out + sizeof(kPrefix), &first, sizeof(first));
-  std::memcpy(out + sizeof(kPrefix) + sizeof(first), &second, sizeof(second));
 }
 
 // The same, returning only the envelope.

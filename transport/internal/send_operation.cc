@@ -233,12 +233,11 @@ absl::Status SendContiguous(Channel& channel,
     return Send(channel, pieces, destination, tag, mode);
   }
   char* const first = static_cast<char*>(const_cast<void*>(pieces[0].data));
-  const bool two_pieces = pieces.size() == 2;
   size_t head_bytes = WholeEnvelopeHeadBytes(2);
   const char* end = first;
   static_assert(WholeEnvelopeHeadBytes(2) <= kSendHeadroomBytes);
   if (ABSL_PREDICT_TRUE(
-          two_pieces &&
+          pieces.size() == 2 &&
           (first + pieces[0].size == pieces[1].data || pieces[1].size == 0) &&
           TwoPiecesFitWhole(pieces[0].size, pieces[1].size,
                             channel.options().envelope_bytes))) {
@@ -261,11 +260,7 @@ absl::Status SendContiguous(Channel& channel,
   // The head goes right before the first piece, in the headroom the caller
   // gave for it (the pieces themselves are only read).
   char* const envelope = first - head_bytes;
-  if (two_pieces) {
-    WriteWholeTwoPieceHead(pieces[0].size, pieces[1].size, envelope);
-  } else {
-    WriteWholeEnvelopeHead(pieces, envelope);
-  }
+  WriteWholeEnvelopeHead(pieces, envelope);
   return base_internal::MpiCallStatus(
       (mode == SendMode::kSynchronous ? MPI_Ssend : MPI_Send)(
           envelope, static_cast<int>(end - envelope), MPI_BYTE, destination,
