@@ -22,11 +22,24 @@
 #include <string.h>
 #include <sys/mman.h>
 
-enum Way { kRecv, kMprobe, kRecvSink, kIrecv, kIrecvSink, kWays };
+enum Way {
+  kRecv,
+  kMprobe,
+  kRecvSink,
+  kRecvAdjacentSink,
+  kIrecv,
+  kIrecvSink,
+  kIrecvAdjacentSink,
+  kWays
+};
 static const char* const kWayNames[kWays] = {
-    "MPI_Recv", "MPI_Mprobe + MPI_Mrecv",
-    "MPI_Recv, buffer + 16 GiB sink type", "MPI_Irecv + MPI_Wait",
-    "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink type"};
+    "MPI_Recv",
+    "MPI_Mprobe + MPI_Mrecv",
+    "MPI_Recv, buffer + 16 GiB sink type",
+    "MPI_Recv, buffer + 16 GiB sink right after it",
+    "MPI_Irecv + MPI_Wait",
+    "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink type",
+    "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink right after it"};
 
 enum { kRuns = 15, kRoundTrips = 20000, kEnvelopeBytes = 4096 };
 
@@ -67,6 +80,14 @@ int main(int argc, char** argv) {
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (sink == MAP_FAILED) MPI_Abort(MPI_COMM_WORLD, 1);
   const MPI_Datatype sink_type = BufferThenSink(buffer, sink);
+  /* The same type over a buffer the sink follows without a gap: MPI sees
+   * one contiguous block. */
+  char* adjacent = mmap(NULL, kEnvelopeBytes + ((size_t)16 << 30),
+                        PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (adjacent == MAP_FAILED) MPI_Abort(MPI_COMM_WORLD, 1);
+  const MPI_Datatype adjacent_type =
+      BufferThenSink(adjacent, adjacent + kEnvelopeBytes);
   double medians[kWays];
   for (int way = 0; way < kWays; ++way) {
     double times[kRuns];
@@ -97,6 +118,10 @@ int main(int argc, char** argv) {
           case kRecvSink:
             MPI_Recv(MPI_BOTTOM, 1, sink_type, 0, 0, MPI_COMM_WORLD, &status);
             break;
+          case kRecvAdjacentSink:
+            MPI_Recv(MPI_BOTTOM, 1, adjacent_type, 0, 0, MPI_COMM_WORLD,
+                     &status);
+            break;
           case kIrecv:
             MPI_Irecv(buffer, kEnvelopeBytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD,
                       &request);
@@ -104,6 +129,11 @@ int main(int argc, char** argv) {
             break;
           case kIrecvSink:
             MPI_Irecv(MPI_BOTTOM, 1, sink_type, 0, 0, MPI_COMM_WORLD,
+                      &request);
+            MPI_Wait(&request, &status);
+            break;
+          case kIrecvAdjacentSink:
+            MPI_Irecv(MPI_BOTTOM, 1, adjacent_type, 0, 0, MPI_COMM_WORLD,
                       &request);
             MPI_Wait(&request, &status);
             break;
@@ -126,6 +156,8 @@ int main(int argc, char** argv) {
            kRuns, kRoundTrips);
   }
   MPI_Type_free((MPI_Datatype*)&sink_type);
+  MPI_Type_free((MPI_Datatype*)&adjacent_type);
+  munmap(adjacent, kEnvelopeBytes + ((size_t)16 << 30));
   munmap(sink, (size_t)16 << 30);
   free(buffer);
   MPI_Finalize();

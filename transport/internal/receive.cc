@@ -23,13 +23,14 @@ namespace {
 // A raw message larger than an envelope that matches a posted receive must
 // not be truncated: Open MPI 4.1.4 then writes past the buffer (8 KiB) or
 // never completes the receive (64 KiB and more), measured. So the receive's
-// datatype is the envelope buffer followed by this sink, address space
-// mapped over one discard window (discard_buffer.h): any message up to
-// kSinkBytes matches whole, its size is read from the status, and it is
-// rejected as foreign. Shared by every receive: its bytes are never read.
-constexpr size_t kSinkBytes = size_t{16} << 30;
-
-// The sink's memory and the datatype spanning it, made once per process
+// datatype is the envelope buffer followed by kSinkBytes of sink: any
+// message up to that matches whole, its size is read from the status, and
+// it is rejected as foreign. The sink follows the buffer directly where it
+// can (sink_followed.h: the faster receive); otherwise it is this one,
+// shared by every receive, address space mapped over one discard window
+// (discard_buffer.h). Its bytes are never read.
+//
+// The shared sink's memory and the datatype spanning it, made once per process
 // (the type is freed when MPI_Finalize starts): building a datatype of
 // kSinkBytes in MPI's int-sized blocks for every receive cost more than the
 // rest of a small receive.
@@ -69,34 +70,37 @@ Sink& TheSink() {
   return *sink;
 }
 
-// How a blocking receive takes an envelope. A receive posted with the
-// buffer + sink datatype costs 1.01-1.02x a plain MPI_Recv on Open MPI
-// 4.1.4 and a matched probe 1.11-1.15x; on MPICH 4.0 the sink datatype
-// costs 1.22-1.32x and the matched probe 1.09-1.13x (bench/receive_floor.c,
-// 8 and 100 bytes; docs/benchmarks.md). Each MPI takes its cheaper way.
+// How a blocking receive takes an envelope. Into a buffer the sink
+// follows, a receive costs what a plain MPI_Recv does on both MPIs; into
+// one with the shared sink it costs 1.01-1.04x on Open MPI 4.1.4 but
+// 1.12-1.32x on MPICH 4.0, where a matched probe costs 1.07-1.13x
+// (bench/receive_floor.c, docs/benchmarks.md). So a blocking receive is a
+// posted one, except on MPICH when its buffer has no sink after it.
 #if defined(MPICH)
-constexpr bool kBlockingReceiveIsPosted = false;
+constexpr bool kSharedSinkReceiveIsFast = false;
 #else
-constexpr bool kBlockingReceiveIsPosted = true;
+constexpr bool kSharedSinkReceiveIsFast = true;
 #endif
 
-// Bytes after a posted receive's envelope buffer that MPI must never write:
-// checked when the receive completes, so an MPI that overruns the buffer
-// anyway is an error, not silent heap damage.
+// Bytes after a posted receive's own envelope buffer that MPI must never
+// write: checked when the receive completes, so an MPI that overruns the
+// buffer anyway is an error, not silent heap damage. A buffer the sink
+// follows has none: past it is the sink, which anything may write.
 constexpr size_t kCanaryBytes = 64;
 constexpr char kCanary = '\xa5';
 
 // Word by word, inline (every blocking receive checks it; a call to
 // memcmp costs twice as much).
-bool CanaryIntact(const std::string& buffer, size_t envelope_bytes) {
+bool CanaryIntact(const PostedBuffer& buffer) {
+  if (buffer.sink_follows()) return true;
   constexpr uint64_t kWord =
       0x0101010101010101u * static_cast<uint8_t>(kCanary);
-  if (buffer.size() < envelope_bytes + kCanaryBytes) return false;
   uint64_t differs = 0;
 #pragma GCC unroll 8
   for (size_t offset = 0; offset < kCanaryBytes; offset += sizeof(kWord)) {
     uint64_t word = 0;
-    std::memcpy(&word, buffer.data() + envelope_bytes + offset, sizeof(word));
+    std::memcpy(&word, buffer.data() + buffer.envelope_bytes + offset,
+                sizeof(word));
     differs |= word ^ kWord;
   }
   return differs == 0;
@@ -108,26 +112,36 @@ PostedBuffer::~PostedBuffer() {
   if (type != MPI_DATATYPE_NULL && !base_internal::MpiFinalized()) {
     MPI_Type_free(&type);
   }
+  ReturnSinkFollowedBytes(sink_followed);
 }
 
 namespace {
 
-// The buffer of a posted envelope receive: `envelope_bytes`, then the
-// canary, and the datatype of those bytes (relative to MPI_BOTTOM) followed
-// by the sink.
+// The buffer of a posted envelope receive: `envelope_bytes` the sink
+// follows, or of its own with the canary after them, and the datatype of
+// those bytes (relative to MPI_BOTTOM) followed by the sink.
 absl::StatusOr<std::unique_ptr<PostedBuffer>> NewPostedBuffer(
     size_t envelope_bytes) {
   const Sink& sink = TheSink();
   PKL5_RETURN_IF_ERROR(sink.status);
   auto buffer = std::make_unique<PostedBuffer>();
   buffer->envelope_bytes = envelope_bytes;
-  // The canary is armed once: only an overrun changes it, and a buffer
-  // MPI overran is never used again.
-  buffer->bytes.assign(envelope_bytes + kCanaryBytes, '\0');
-  std::memset(buffer->bytes.data() + envelope_bytes, kCanary, kCanaryBytes);
+  buffer->sink_followed = TakeSinkFollowedBytes(envelope_bytes);
+  const char* sink_start = nullptr;
+  if (buffer->sink_follows()) {
+    buffer->data_ = buffer->sink_followed.data;
+    sink_start = buffer->data_ + envelope_bytes;
+  } else {
+    // The canary is armed once: only an overrun changes it, and a buffer
+    // MPI overran is never used again.
+    buffer->own.assign(envelope_bytes + kCanaryBytes, '\0');
+    std::memset(buffer->own.data() + envelope_bytes, kCanary, kCanaryBytes);
+    buffer->data_ = buffer->own.data();
+    sink_start = static_cast<const char*>(sink.memory->data());
+  }
   MPI_Aint addresses[2];
-  MPI_Get_address(buffer->bytes.data(), &addresses[0]);
-  MPI_Get_address(sink.memory->data(), &addresses[1]);
+  MPI_Get_address(buffer->data(), &addresses[0]);
+  MPI_Get_address(sink_start, &addresses[1]);
   int lengths[2] = {static_cast<int>(envelope_bytes), 1};
   MPI_Datatype types[2] = {MPI_BYTE, sink.type};
   PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
@@ -178,7 +192,7 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
   }
   // Zero where a message that MPI calls cancelled is looked for
   // (BufferWritten).
-  std::memset(buffer->bytes.data(), 0, kEnvelopePrefixBytes);
+  std::memset(buffer->data(), 0, kEnvelopePrefixBytes);
   return buffer;
 }
 
@@ -215,7 +229,7 @@ absl::StatusOr<size_t> PostedArrival(const PostedBuffer& buffer, int code,
                                      const MPI_Status& status,
                                      absl::string_view call, bool& overrun) {
   const size_t envelope_bytes = buffer.envelope_bytes;
-  if (!CanaryIntact(buffer.bytes, envelope_bytes)) {
+  if (!CanaryIntact(buffer)) {
     overrun = true;
     return absl::InternalError(
         absl::StrCat("MPI wrote past pkl5's ", envelope_bytes,
@@ -236,6 +250,8 @@ absl::StatusOr<size_t> PostedArrival(const PostedBuffer& buffer, int code,
     MPI_Count bytes = 0;
     PKL5_RETURN_IF_ERROR(base_internal::MpiCallStatus(
         MPI_Get_elements_x(&status, MPI_BYTE, &bytes), "MPI_Get_elements_x"));
+    // What it wrote into the sink need not stay resident.
+    if (buffer.sink_follows()) ReleaseSinkWindow();
     return ForeignMessage(bytes, status.MPI_SOURCE, status.MPI_TAG);
   }
   int error_class = MPI_ERR_OTHER;
@@ -256,8 +272,7 @@ absl::StatusOr<size_t> PostedArrival(const PostedBuffer& buffer, int code,
 inline bool ArrivedIntact(const PostedBuffer& buffer, int code,
                           const MPI_Status& status, size_t& bytes) {
   int count = 0;
-  if (code != MPI_SUCCESS ||
-      !CanaryIntact(buffer.bytes, buffer.envelope_bytes) ||
+  if (code != MPI_SUCCESS || !CanaryIntact(buffer) ||
       MPI_Get_count(&status, MPI_BYTE, &count) != MPI_SUCCESS || count < 0 ||
       static_cast<size_t>(count) > buffer.envelope_bytes) {
     return false;
@@ -408,22 +423,21 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
     status.MPI_SOURCE = source;
     status.MPI_TAG = tag;
     status.MPI_ERROR = MPI_SUCCESS;
-    if constexpr (kBlockingReceiveIsPosted) {
-      PKL5_ASSIGN_OR_RETURN(PostedBuffer* const buffer,
-                            BlockingBuffer(channel.options().envelope_bytes));
+    PKL5_ASSIGN_OR_RETURN(PostedBuffer* const buffer,
+                          BlockingBuffer(channel.options().envelope_bytes));
+    if (kSharedSinkReceiveIsFast || buffer->sink_follows()) {
       const int code = MPI_Recv(MPI_BOTTOM, 1, buffer->type, source, tag,
                                 channel.comm(), &status);
       // Every small object: its whole envelope in an intact buffer, and no
       // probed irecv pending that it could belong to. Anything else takes
       // the general path below, which says what went wrong.
       size_t received = 0;
-      if (ABSL_PREDICT_TRUE(
-              ArrivedIntact(*buffer, code, status, received) &&
-              !channel.probed_receives().any() &&
-              ParseWholeTwoPieces(
-                  absl::string_view(buffer->bytes.data(), received),
-                  buffer->envelope_bytes, arrival.whole.size_table,
-                  arrival.whole.bytes))) {
+      if (ABSL_PREDICT_TRUE(ArrivedIntact(*buffer, code, status, received) &&
+                            !channel.probed_receives().any() &&
+                            ParseWholeTwoPieces(buffer->view(received),
+                                                buffer->envelope_bytes,
+                                                arrival.whole.size_table,
+                                                arrival.whole.bytes))) {
         arrival.object = nullptr;
         arrival.whole.source = status.MPI_SOURCE;
         arrival.whole.tag = status.MPI_TAG;
@@ -436,8 +450,7 @@ absl::Status ReceiveArrival(Channel& channel, int source, int tag,
         thread_buffers.blocking = nullptr;
         return bytes.status();
       }
-      const absl::string_view envelope(buffer->bytes.data(),
-                                       bytes.ok() ? *bytes : 0);
+      const absl::string_view envelope = buffer->view(bytes.ok() ? *bytes : 0);
       if (HandedToProbedIrecv(channel, envelope, bytes.status(),
                               status.MPI_SOURCE, status.MPI_TAG)) {
         continue;
@@ -580,15 +593,15 @@ absl::StatusOr<bool> EnvelopeReceive::Cancel() {
     // 0 (raw MPI, 6 threads x 3 ranks: 1 in 200,000 cancels). Deliver it
     // rather than lose it.
     cancelled_ = false;
-    received_bytes_ =
-        EnvelopeLength(buffer_->bytes, channel_->options().envelope_bytes);
+    received_bytes_ = EnvelopeLength(buffer_->view(buffer_->envelope_bytes),
+                                     channel_->options().envelope_bytes);
   }
   return cancelled_;
 }
 
 bool EnvelopeReceive::BufferWritten() const {
   for (size_t i = 0; i < kEnvelopePrefixBytes; ++i) {
-    if (buffer_->bytes[i] != '\0') return true;
+    if (buffer_->data()[i] != '\0') return true;
   }
   return false;
 }
@@ -601,8 +614,7 @@ absl::Status EnvelopeReceive::TakeArrival(Arrival& arrival) {
   }
   taken_ = true;
   PKL5_RETURN_IF_ERROR(error_);
-  return ArrivalOf(*channel_,
-                   absl::string_view(buffer_->bytes).substr(0, received_bytes_),
+  return ArrivalOf(*channel_, buffer_->view(received_bytes_),
                    status_.MPI_SOURCE, status_.MPI_TAG, arrival);
 }
 
@@ -620,8 +632,8 @@ absl::StatusOr<IncomingMessage> EnvelopeReceive::TakeMessage() {
   if (proc_null_) return IncomingMessage::Null();
   PKL5_RETURN_IF_ERROR(error_);
   return IncomingMessage::FromEnvelope(
-      *channel_, buffer_->bytes.substr(0, received_bytes_), status_.MPI_SOURCE,
-      status_.MPI_TAG);
+      *channel_, std::string(buffer_->view(received_bytes_)),
+      status_.MPI_SOURCE, status_.MPI_TAG);
 }
 
 namespace {

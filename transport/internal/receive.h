@@ -27,10 +27,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "pkl5/base/recycled.h"
 #include "pkl5/transport/internal/channel.h"
 #include "pkl5/transport/internal/incoming_message.h"
 #include "pkl5/transport/internal/probed_receives.h"
+#include "pkl5/transport/internal/sink_followed.h"
 
 namespace pkl5::transport_internal {
 
@@ -49,9 +51,10 @@ absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
                                                                int source,
                                                                int tag);
 
-// A posted receive of one envelope.
 // The memory of a posted envelope receive and the datatype MPI receives
-// into it with (receive.cc), reused by later receives.
+// into it with (receive.cc), reused by later receives: bytes a sink
+// follows (sink_followed.h) or, where none can be had, bytes of its own
+// with a canary after them.
 struct PostedBuffer {
   PostedBuffer() = default;
   // Frees the datatype, unless MPI is already finalized.
@@ -59,9 +62,20 @@ struct PostedBuffer {
   PostedBuffer(const PostedBuffer&) = delete;
   PostedBuffer& operator=(const PostedBuffer&) = delete;
 
-  std::string bytes;
+  // The envelope bytes.
+  char* data() const { return data_; }
+  absl::string_view view(size_t bytes) const {
+    return absl::string_view(data_, bytes);
+  }
+  // Whether the sink follows data() + envelope_bytes (else the canary).
+  bool sink_follows() const { return sink_followed.data != nullptr; }
+
   size_t envelope_bytes = 0;
   MPI_Datatype type = MPI_DATATYPE_NULL;
+  SinkFollowedBytes sink_followed;
+  // The bytes and canary of a buffer no sink follows.
+  std::string own;
+  char* data_ = nullptr;
 };
 
 // The posted receive of one object's envelope; the MPI transport's

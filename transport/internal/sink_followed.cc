@@ -1,0 +1,128 @@
+#include "pkl5/transport/internal/sink_followed.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <vector>
+
+namespace pkl5::transport_internal {
+namespace {
+
+// The memory every sink maps over and over: what a raw message into a
+// sink can cost at most.
+constexpr size_t kWindowBytes = size_t{64} << 20;
+static_assert(kSinkBytes % kWindowBytes == 0);
+
+// The head pages, then the sink.
+struct Region {
+  char* base = nullptr;
+  size_t head_bytes = 0;
+};
+
+size_t PageBytes() {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+class Pool {
+ public:
+  SinkFollowedBytes Take(size_t bytes) {
+    if (bytes == 0 || bytes > kMaxSinkFollowedBytes) return {};
+    std::lock_guard<std::mutex> lock(mutex_);
+    Region* region = nullptr;
+    for (size_t i = 0; i < free_.size(); ++i) {
+      if (free_[i]->head_bytes >= bytes) {
+        region = free_[i];
+        free_[i] = free_.back();
+        free_.pop_back();
+        break;
+      }
+    }
+    if (region == nullptr) region = Make(bytes);
+    if (region == nullptr) return {};
+    return {region->base + region->head_bytes - bytes, bytes, region};
+  }
+
+  void Return(const SinkFollowedBytes& buffer) {
+    if (buffer.region == nullptr) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(static_cast<Region*>(buffer.region));
+  }
+
+  void ReleaseWindow() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (window_ >= 0) {
+      // Later writes into a sink map fresh zero pages again.
+      (void)fallocate(window_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+                      static_cast<off_t>(kWindowBytes));
+    }
+  }
+
+ private:
+  // A new region whose head holds `bytes`, or nullptr (then no more are
+  // tried: what failed would fail again, at the cost of the attempt).
+  Region* Make(size_t bytes) {
+    if (broken_ || made_ == kMaxSinkFollowedBuffers) return nullptr;
+    if (window_ < 0) {
+      window_ = memfd_create("pkl5-sink", MFD_CLOEXEC);
+      if (window_ < 0 || ftruncate(window_, kWindowBytes) != 0) {
+        broken_ = true;
+        return nullptr;
+      }
+    }
+    const size_t head_bytes =
+        (bytes + PageBytes() - 1) / PageBytes() * PageBytes();
+    void* reserved = mmap(nullptr, head_bytes + kSinkBytes, PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (reserved == MAP_FAILED) {
+      broken_ = true;
+      return nullptr;
+    }
+    char* const base = static_cast<char*>(reserved);
+    bool mapped =
+        mmap(base, head_bytes, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
+    for (size_t offset = 0; mapped && offset < kSinkBytes;
+         offset += kWindowBytes) {
+      mapped =
+          mmap(base + head_bytes + offset, kWindowBytes, PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_FIXED, window_, 0) != MAP_FAILED;
+    }
+    if (!mapped) {
+      munmap(base, head_bytes + kSinkBytes);
+      broken_ = true;
+      return nullptr;
+    }
+    ++made_;
+    // Kept for the process's life, as the shared sink is: reused, never
+    // unmapped.
+    return new Region{base, head_bytes};
+  }
+
+  std::mutex mutex_;
+  std::vector<Region*> free_;
+  size_t made_ = 0;
+  bool broken_ = false;
+  int window_ = -1;
+};
+
+Pool& ThePool() {
+  static Pool* const pool = new Pool();
+  return *pool;
+}
+
+}  // namespace
+
+SinkFollowedBytes TakeSinkFollowedBytes(size_t bytes) {
+  return ThePool().Take(bytes);
+}
+
+void ReturnSinkFollowedBytes(const SinkFollowedBytes& buffer) {
+  ThePool().Return(buffer);
+}
+
+void ReleaseSinkWindow() { ThePool().ReleaseWindow(); }
+
+}  // namespace pkl5::transport_internal
