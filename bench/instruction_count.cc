@@ -63,12 +63,13 @@ void Count(const std::string& name, int rank, Send send, Receive receive) {
   CALLGRIND_DUMP_STATS_AT(dump.c_str());
 }
 
-// A receive datatype of a 4 KiB buffer followed by a 16 GiB sink, as pkl5
-// posts. The sink's memory is not there (valgrind cannot map 16 GiB): the
-// messages counted are small and never reach it.
+// A receive datatype of a 4 KiB buffer followed right after it by a 16 GiB
+// sink, as pkl5 posts (transport/internal/sink_followed.h). The sink's
+// memory is not all there: the messages counted are small and never reach
+// it.
 MPI_Datatype BufferThenSink() {
-  static char buffer[4096];
-  static char sink[64];
+  static char buffer[4096 + 64];
+  char* const sink = buffer + 4096;
   MPI_Datatype gib = MPI_DATATYPE_NULL;
   MPI_Datatype sink_type = MPI_DATATYPE_NULL;
   MPI_Type_contiguous(1 << 30, MPI_BYTE, &gib);
@@ -77,7 +78,7 @@ MPI_Datatype BufferThenSink() {
   MPI_Aint addresses[2];
   MPI_Get_address(buffer, &addresses[0]);
   MPI_Get_address(sink, &addresses[1]);
-  int lengths[2] = {static_cast<int>(sizeof(buffer)), 1};
+  int lengths[2] = {4096, 1};
   MPI_Datatype types[2] = {MPI_BYTE, sink_type};
   MPI_Datatype type = MPI_DATATYPE_NULL;
   MPI_Type_create_struct(2, lengths, addresses, types, &type);
@@ -118,9 +119,8 @@ void CountObject(const std::string& name, pkl5::Intracomm& comm,
         MPI_Recv(buffer.data(), size, MPI_BYTE, 0, 0, MPI_COMM_WORLD,
                  MPI_STATUS_IGNORE);
       });
-  // The floor of pkl5's blocking receive on Open MPI: the envelope buffer
-  // followed by the 16 GiB sink, as one datatype (transport/internal/
-  // receive.cc).
+  // The floor of pkl5's blocking receive: the envelope buffer followed by
+  // the 16 GiB sink, as one datatype (transport/internal/receive.cc).
   static const MPI_Datatype sink_type = BufferThenSink();
   Count(
       "raw sink " + name, comm.rank(),
@@ -129,7 +129,8 @@ void CountObject(const std::string& name, pkl5::Intracomm& comm,
         MPI_Recv(MPI_BOTTOM, 1, sink_type, 0, 0, MPI_COMM_WORLD,
                  MPI_STATUS_IGNORE);
       });
-  // The floor of a receive that learns the size first (pkl5's on MPICH).
+  // The floor of a receive that learns the size first (pkl5's on MPICH
+  // past the buffers a sink follows).
   Count(
       "raw mprobe " + name, comm.rank(),
       [&] { MPI_Send(sent.data(), size, MPI_BYTE, 1, 0, MPI_COMM_WORLD); },

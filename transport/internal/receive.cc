@@ -72,8 +72,8 @@ Sink& TheSink() {
 
 // How a blocking receive takes an envelope. Into a buffer the sink
 // follows, a receive costs what a plain MPI_Recv does on both MPIs; into
-// one with the shared sink it costs 1.01-1.04x on Open MPI 4.1.4 but
-// 1.12-1.32x on MPICH 4.0, where a matched probe costs 1.07-1.13x
+// one with the shared sink it costs 1.02-1.03x on Open MPI 4.1.4 but
+// 1.17-1.31x on MPICH 4.0, where a matched probe costs 1.04-1.11x
 // (bench/receive_floor.c, docs/benchmarks.md). So a blocking receive is a
 // posted one, except on MPICH when its buffer has no sink after it.
 #if defined(MPICH)

@@ -5,7 +5,7 @@
 // is the buffer followed by a 16 GiB sink. When the sink lies elsewhere,
 // that datatype has a gap and each MPI unpacks it through its general
 // (non-contiguous) path: about 230 more instructions per receive on Open
-// MPI 4.1.4 and 1.12-1.18x a plain receive's time on MPICH 4.0. When the
+// MPI 4.1.4 and 1.17-1.33x a plain receive's time on MPICH 4.0. When the
 // sink starts right where the buffer ends, MPI sees one contiguous block
 // and receives as fast as into plain memory (bench/receive_floor.c,
 // docs/benchmarks.md).
