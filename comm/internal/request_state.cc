@@ -161,20 +161,7 @@ absl::StatusOr<bool> ObjectReceiveState::TestLocked() {
       return Fail(arrived.status());
     }
     if (!*arrived) return false;
-    Arrival arrival;
-    absl::Status taken = posted_->TakeArrival(arrival);
-    if (taken.ok() && arrival.object == nullptr) {
-      // Arrived whole: decoded from the receive's buffer, before it goes.
-      status_ = StatusOf(arrival.whole);
-      taken = DecodeArrived(arrival.whole);
-      posted_.reset();
-      if (!taken.ok()) return Fail(std::move(taken));
-      done_ = true;
-      return true;
-    }
-    posted_.reset();
-    if (!taken.ok()) return Fail(std::move(taken));
-    PKL5_RETURN_IF_ERROR(StartFrom(std::move(arrival.object)));
+    PKL5_RETURN_IF_ERROR(TakeArrived());
     if (done_) return true;
   }
   absl::StatusOr<bool> landed = rest_->Test();
@@ -183,6 +170,23 @@ absl::StatusOr<bool> ObjectReceiveState::TestLocked() {
   rest_.reset();
   done_ = true;
   return true;
+}
+
+absl::Status ObjectReceiveState::TakeArrived() {
+  Arrival arrival;
+  absl::Status taken = posted_->TakeArrival(arrival);
+  if (taken.ok() && arrival.object == nullptr) {
+    // Arrived whole: decoded from the receive's buffer, before it goes.
+    status_ = StatusOf(arrival.whole);
+    taken = DecodeArrived(arrival.whole);
+    posted_.reset();
+    if (!taken.ok()) return Fail(std::move(taken));
+    done_ = true;
+    return absl::OkStatus();
+  }
+  posted_.reset();
+  if (!taken.ok()) return Fail(std::move(taken));
+  return StartFrom(std::move(arrival.object));
 }
 
 absl::Status ObjectReceiveState::Wait() {
@@ -205,9 +209,9 @@ absl::Status ObjectReceiveState::WaitLocked() {
       LeaveProgressIfArrived();
       return Fail(arrived);
     }
-    absl::StatusOr<bool> started = TestLocked();
+    const absl::Status started = TakeArrived();
     LeaveProgressIfArrived();
-    PKL5_RETURN_IF_ERROR(started.status());
+    PKL5_RETURN_IF_ERROR(started);
     if (done_) return error_;
   }
   PendingOperation& rest = *rest_;

@@ -118,6 +118,9 @@ class ObjectReceiveState : public RequestState,
   absl::Status Begin();
   absl::Status Fail(absl::Status status);
   absl::StatusOr<bool> TestLocked();
+  // Once the posted receive completed: decodes an object that arrived
+  // whole, or starts receiving its parts.
+  absl::Status TakeArrived();
   absl::Status WaitLocked();
   // Records for HoldsObject, which the owner asks after Test or Wait
   // without taking the mutex again, and for Abandon.
