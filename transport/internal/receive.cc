@@ -99,7 +99,7 @@ bool CanaryIntact(const PostedBuffer& buffer) {
 #pragma GCC unroll 8
   for (size_t offset = 0; offset < kCanaryBytes; offset += sizeof(kWord)) {
     uint64_t word = 0;
-    std::memcpy(&word, buffer.data() + buffer.envelope_bytes + offset,
+    std::memcpy(&word, buffer.envelope + buffer.envelope_bytes + offset,
                 sizeof(word));
     differs |= word ^ kWord;
   }
@@ -129,18 +129,18 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> NewPostedBuffer(
   buffer->sink_followed = TakeSinkFollowedBytes(envelope_bytes);
   const char* sink_start = nullptr;
   if (buffer->sink_follows()) {
-    buffer->data_ = buffer->sink_followed.data;
-    sink_start = buffer->data_ + envelope_bytes;
+    buffer->envelope = buffer->sink_followed.data;
+    sink_start = buffer->envelope + envelope_bytes;
   } else {
     // The canary is armed once: only an overrun changes it, and a buffer
     // MPI overran is never used again.
     buffer->own.assign(envelope_bytes + kCanaryBytes, '\0');
     std::memset(buffer->own.data() + envelope_bytes, kCanary, kCanaryBytes);
-    buffer->data_ = buffer->own.data();
+    buffer->envelope = buffer->own.data();
     sink_start = static_cast<const char*>(sink.memory->data());
   }
   MPI_Aint addresses[2];
-  MPI_Get_address(buffer->data(), &addresses[0]);
+  MPI_Get_address(buffer->envelope, &addresses[0]);
   MPI_Get_address(sink_start, &addresses[1]);
   int lengths[2] = {static_cast<int>(envelope_bytes), 1};
   MPI_Datatype types[2] = {MPI_BYTE, sink.type};
@@ -192,7 +192,7 @@ absl::StatusOr<std::unique_ptr<PostedBuffer>> TakePostedBuffer(
   }
   // Zero where a message that MPI calls cancelled is looked for
   // (BufferWritten).
-  std::memset(buffer->data(), 0, kEnvelopePrefixBytes);
+  std::memset(buffer->envelope, 0, kEnvelopePrefixBytes);
   return buffer;
 }
 
@@ -601,7 +601,7 @@ absl::StatusOr<bool> EnvelopeReceive::Cancel() {
 
 bool EnvelopeReceive::BufferWritten() const {
   for (size_t i = 0; i < kEnvelopePrefixBytes; ++i) {
-    if (buffer_->data()[i] != '\0') return true;
+    if (buffer_->envelope[i] != '\0') return true;
   }
   return false;
 }

@@ -57,25 +57,26 @@ absl::StatusOr<std::optional<IncomingMessage>> TryProbeMessage(Channel& channel,
 // with a canary after them.
 struct PostedBuffer {
   PostedBuffer() = default;
-  // Frees the datatype, unless MPI is already finalized.
+  // Frees the datatype, unless MPI is already finalized, and returns the
+  // bytes a sink follows for reuse.
   ~PostedBuffer();
   PostedBuffer(const PostedBuffer&) = delete;
   PostedBuffer& operator=(const PostedBuffer&) = delete;
 
-  // The envelope bytes.
-  char* data() const { return data_; }
+  // The first `bytes` received.
   absl::string_view view(size_t bytes) const {
-    return absl::string_view(data_, bytes);
+    return absl::string_view(envelope, bytes);
   }
-  // Whether the sink follows data() + envelope_bytes (else the canary).
+  // Whether the sink follows envelope + envelope_bytes (else the canary).
   bool sink_follows() const { return sink_followed.data != nullptr; }
 
+  // Where MPI receives the envelope: sink_followed.data, or own's bytes.
+  char* envelope = nullptr;
   size_t envelope_bytes = 0;
   MPI_Datatype type = MPI_DATATYPE_NULL;
   SinkFollowedBytes sink_followed;
   // The bytes and canary of a buffer no sink follows.
   std::string own;
-  char* data_ = nullptr;
 };
 
 // The posted receive of one object's envelope; the MPI transport's
