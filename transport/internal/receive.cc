@@ -203,10 +203,14 @@ void KeepPostedBuffer(std::unique_ptr<PostedBuffer> buffer) {
 }
 
 // The buffer of the calling thread's blocking receives: an object that
-// arrived whole is a view of it until the thread's next receive.
+// arrived whole is a view of it until the thread's next receive. One with
+// no sink after it (made while every buffer a sink follows was taken, by
+// irecvs in flight say) is traded for such a buffer once one is free.
 absl::StatusOr<PostedBuffer*> BlockingBuffer(size_t envelope_bytes) {
   std::unique_ptr<PostedBuffer>& buffer = thread_buffers.blocking;
-  if (buffer == nullptr || buffer->envelope_bytes != envelope_bytes) {
+  if (buffer == nullptr || buffer->envelope_bytes != envelope_bytes ||
+      (!buffer->sink_follows() && envelope_bytes <= kMaxSinkFollowedBytes &&
+       SinkFollowedBytesMayBeTaken())) {
     FreeThreadBuffersAtFinalize();
     PKL5_ASSIGN_OR_RETURN(buffer, NewPostedBuffer(envelope_bytes));
   }

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -41,6 +42,7 @@ class Pool {
       }
     }
     if (region == nullptr) region = Make(bytes);
+    NoteAvailability();
     if (region == nullptr) return {};
     return {region->base + region->head_bytes - bytes, bytes, region};
   }
@@ -49,7 +51,10 @@ class Pool {
     if (buffer.region == nullptr) return;
     std::lock_guard<std::mutex> lock(mutex_);
     free_.push_back(static_cast<Region*>(buffer.region));
+    NoteAvailability();
   }
+
+  bool MayTake() const { return available_.load(std::memory_order_relaxed); }
 
   void ReleaseWindow() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -61,6 +66,12 @@ class Pool {
   }
 
  private:
+  void NoteAvailability() {
+    available_.store(
+        !free_.empty() || (!broken_ && made_ < kMaxSinkFollowedBuffers),
+        std::memory_order_relaxed);
+  }
+
   // A new region whose head holds `bytes`, or nullptr (then no more are
   // tried: what failed would fail again, at the cost of the attempt).
   Region* Make(size_t bytes) {
@@ -106,6 +117,8 @@ class Pool {
   size_t made_ = 0;
   bool broken_ = false;
   int window_ = -1;
+  // Whether Take may succeed, for callers that ask without the lock.
+  std::atomic<bool> available_{true};
 };
 
 Pool& ThePool() {
@@ -122,6 +135,8 @@ SinkFollowedBytes TakeSinkFollowedBytes(size_t bytes) {
 void ReturnSinkFollowedBytes(const SinkFollowedBytes& buffer) {
   ThePool().Return(buffer);
 }
+
+bool SinkFollowedBytesMayBeTaken() { return ThePool().MayTake(); }
 
 void ReleaseSinkWindow() { ThePool().ReleaseWindow(); }
 

@@ -49,6 +49,9 @@ inline constexpr size_t kMaxSinkFollowedBuffers = 16;
 SinkFollowedBytes TakeSinkFollowedBytes(size_t bytes);
 // Returns `buffer` for reuse (a no-op for one with data == nullptr).
 void ReturnSinkFollowedBytes(const SinkFollowedBytes& buffer);
+// Whether TakeSinkFollowedBytes may return a buffer now: a hint, read
+// without a lock, for a holder of an ordinary buffer that would trade it.
+bool SinkFollowedBytesMayBeTaken();
 // Frees the memory of the shared window after a raw message was written
 // into it, so that what it cost does not stay resident.
 void ReleaseSinkWindow();
