@@ -12,6 +12,28 @@
 
 namespace pkl5::transport_internal {
 
+int CreateDiscardWindow(size_t bytes) {
+  const int fd = memfd_create("pkl5-discard", MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    const int error = errno;
+    close(fd);
+    errno = error;
+    return -1;
+  }
+  return fd;
+}
+
+bool MapDiscardWindow(int window, size_t window_bytes, char* at, size_t span) {
+  for (size_t offset = 0; offset < span; offset += window_bytes) {
+    if (mmap(at + offset, window_bytes, PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_FIXED, window, 0) == MAP_FAILED) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<DiscardBuffer> DiscardBuffer::Create(size_t bytes) {
   DiscardBuffer buffer;
   if (bytes <= kWindowBytes) {
@@ -21,12 +43,10 @@ absl::StatusOr<DiscardBuffer> DiscardBuffer::Create(size_t bytes) {
   }
   const size_t windows = (bytes + kWindowBytes - 1) / kWindowBytes;
   const size_t span = windows * kWindowBytes;
-  const int fd = memfd_create("pkl5-discard", MFD_CLOEXEC);
-  if (fd < 0 || ftruncate(fd, static_cast<off_t>(kWindowBytes)) != 0) {
-    const int error = errno;
-    if (fd >= 0) close(fd);
+  const int fd = CreateDiscardWindow(kWindowBytes);
+  if (fd < 0) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("cannot create a discard window: ", std::strerror(error)));
+        absl::StrCat("cannot create a discard window: ", std::strerror(errno)));
   }
   void* range = mmap(nullptr, span, PROT_NONE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -38,15 +58,11 @@ absl::StatusOr<DiscardBuffer> DiscardBuffer::Create(size_t bytes) {
   buffer.mapping_ = range;
   buffer.mapping_bytes_ = span;
   buffer.data_ = range;
-  for (size_t i = 0; i < windows; ++i) {
-    void* window = static_cast<char*>(range) + i * kWindowBytes;
-    if (mmap(window, kWindowBytes, PROT_READ | PROT_WRITE,
-             MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
-      const int error = errno;
-      close(fd);
-      return absl::ResourceExhaustedError(
-          absl::StrCat("cannot map a discard window: ", std::strerror(error)));
-    }
+  if (!MapDiscardWindow(fd, kWindowBytes, static_cast<char*>(range), span)) {
+    const int error = errno;
+    close(fd);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot map a discard window: ", std::strerror(error)));
   }
   // The mappings keep the memory alive.
   close(fd);

@@ -18,6 +18,14 @@
 
 namespace pkl5::transport_internal {
 
+// A shared-memory window of `bytes` to map over and over: its descriptor,
+// or -1 with errno set. Shared with sink_followed.cc.
+int CreateDiscardWindow(size_t bytes);
+// Maps `window` (`window_bytes` long) over and over across the `span`
+// bytes at `at`, a multiple of it, replacing what was mapped there; false
+// with errno set when a mapping fails.
+bool MapDiscardWindow(int window, size_t window_bytes, char* at, size_t span);
+
 class DiscardBuffer {
  public:
   // Physical memory used, whatever the size.

@@ -209,8 +209,8 @@ void KeepPostedBuffer(std::unique_ptr<PostedBuffer> buffer) {
 absl::StatusOr<PostedBuffer*> BlockingBuffer(size_t envelope_bytes) {
   std::unique_ptr<PostedBuffer>& buffer = thread_buffers.blocking;
   if (buffer == nullptr || buffer->envelope_bytes != envelope_bytes ||
-      (!buffer->sink_follows() && envelope_bytes <= kMaxSinkFollowedBytes &&
-       SinkFollowedBytesMayBeTaken())) {
+      (!buffer->sink_follows() &&
+       SinkFollowedBytesMayBeTaken(envelope_bytes))) {
     FreeThreadBuffersAtFinalize();
     PKL5_ASSIGN_OR_RETURN(buffer, NewPostedBuffer(envelope_bytes));
   }

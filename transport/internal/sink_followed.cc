@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include "pkl5/transport/internal/discard_buffer.h"
+
 namespace pkl5::transport_internal {
 namespace {
 
@@ -54,7 +56,10 @@ class Pool {
     NoteAvailability();
   }
 
-  bool MayTake() const { return available_.load(std::memory_order_relaxed); }
+  bool MayTake(size_t bytes) const {
+    return bytes > 0 && bytes <= kMaxSinkFollowedBytes &&
+           available_.load(std::memory_order_relaxed);
+  }
 
   void ReleaseWindow() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -77,8 +82,8 @@ class Pool {
   Region* Make(size_t bytes) {
     if (broken_ || made_ == kMaxSinkFollowedBuffers) return nullptr;
     if (window_ < 0) {
-      window_ = memfd_create("pkl5-sink", MFD_CLOEXEC);
-      if (window_ < 0 || ftruncate(window_, kWindowBytes) != 0) {
+      window_ = CreateDiscardWindow(kWindowBytes);
+      if (window_ < 0) {
         broken_ = true;
         return nullptr;
       }
@@ -92,15 +97,10 @@ class Pool {
       return nullptr;
     }
     char* const base = static_cast<char*>(reserved);
-    bool mapped =
+    const bool mapped =
         mmap(base, head_bytes, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
-    for (size_t offset = 0; mapped && offset < kSinkBytes;
-         offset += kWindowBytes) {
-      mapped =
-          mmap(base + head_bytes + offset, kWindowBytes, PROT_READ | PROT_WRITE,
-               MAP_SHARED | MAP_FIXED, window_, 0) != MAP_FAILED;
-    }
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED &&
+        MapDiscardWindow(window_, kWindowBytes, base + head_bytes, kSinkBytes);
     if (!mapped) {
       munmap(base, head_bytes + kSinkBytes);
       broken_ = true;
@@ -136,7 +136,9 @@ void ReturnSinkFollowedBytes(const SinkFollowedBytes& buffer) {
   ThePool().Return(buffer);
 }
 
-bool SinkFollowedBytesMayBeTaken() { return ThePool().MayTake(); }
+bool SinkFollowedBytesMayBeTaken(size_t bytes) {
+  return ThePool().MayTake(bytes);
+}
 
 void ReleaseSinkWindow() { ThePool().ReleaseWindow(); }
 

@@ -15,7 +15,8 @@
 // shared window of kWindowBytes is mapped over and over: a raw message of
 // any size up to the sink's costs at most that window of memory, shared by
 // every buffer, and writes nothing any other buffer reads. The address
-// space and mappings each takes are why there are at most kMaxBuffers;
+// space and mappings each takes are why there are at most
+// kMaxSinkFollowedBuffers;
 // past them, and wherever the mappings fail, a receive takes an ordinary
 // buffer and the shared sink's datatype (receive.cc).
 #ifndef PKL5_TRANSPORT_INTERNAL_SINK_FOLLOWED_H_
@@ -49,9 +50,10 @@ inline constexpr size_t kMaxSinkFollowedBuffers = 16;
 SinkFollowedBytes TakeSinkFollowedBytes(size_t bytes);
 // Returns `buffer` for reuse (a no-op for one with data == nullptr).
 void ReturnSinkFollowedBytes(const SinkFollowedBytes& buffer);
-// Whether TakeSinkFollowedBytes may return a buffer now: a hint, read
-// without a lock, for a holder of an ordinary buffer that would trade it.
-bool SinkFollowedBytesMayBeTaken();
+// Whether TakeSinkFollowedBytes(bytes) may return a buffer now: a hint,
+// read without a lock, for a holder of an ordinary buffer that would trade
+// it.
+bool SinkFollowedBytesMayBeTaken(size_t bytes);
 // Frees the memory of the shared window after a raw message was written
 // into it, so that what it cost does not stay resident.
 void ReleaseSinkWindow();
