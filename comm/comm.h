@@ -300,11 +300,13 @@ class Comm {
     PKL5_RETURN_IF_ERROR(StateForCall(state));
     // Blocking, so the frame is free again on return: each thread encodes
     // into one frame, and a small object's send allocates nothing.
-    Frame& frame = comm_internal::ThreadFrame();
+    comm_internal::ThreadSendMemory& memory =
+        comm_internal::TheThreadSendMemory();
+    Frame& frame = memory.frame;
     if (dest != MPI_PROC_NULL && !state->progress.AnyBesides(nullptr)) {
       // An object without out-of-band buffers is encoded behind room for
       // the transport's envelope head and sent from there, copied once.
-      std::string& bytes = comm_internal::ThreadSendBytes();
+      std::string& bytes = memory.bytes;
       const std::optional<CompactFrame> compact = EncodeCompact(
           object, kSendHeadroomBytes, bytes, frame, state->options.encode);
       if (compact.has_value()) {

@@ -237,5 +237,26 @@ TEST(CompactHeaderTest, DecodingChecksTypeAndSizes) {
   EXPECT_EQ(out, 5);
 }
 
+// The in-place check compares word by word, with a tail that depends on
+// the name's length: for every length from the empty name to several
+// words, every byte but the in-band size's matters.
+TEST(CompactHeaderTest, InPlaceCheckSeesEveryByteButTheInbandSize) {
+  for (size_t name_size = 0; name_size <= 21; ++name_size) {
+    const std::string name(name_size, 'n');
+    const std::string expected =
+        SerializeCompactHeader(name, 0x0102030405060708u, 0);
+    for (size_t at = 0; at < expected.size(); ++at) {
+      std::string changed = expected;
+      changed[at] ^= 0x20;
+      const bool in_size = at >= kCompactHeaderInbandSizeOffset &&
+                           at < kCompactHeaderInbandSizeOffset + 8;
+      EXPECT_EQ(serialization_internal::SameCompactHeaderButSize(
+                    changed.data(), expected.data(), expected.size()),
+                in_size)
+          << "name of " << name_size << " bytes, byte " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pkl5::internal_testing

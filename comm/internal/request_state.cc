@@ -16,14 +16,9 @@ FramePieceList FramePieces(const Frame& frame) {
   return pieces;
 }
 
-Frame& ThreadFrame() {
-  thread_local Frame frame;
-  return frame;
-}
-
-std::string& ThreadSendBytes() {
-  thread_local std::string bytes;
-  return bytes;
+ThreadSendMemory& TheThreadSendMemory() {
+  thread_local ThreadSendMemory memory;
+  return memory;
 }
 
 absl::StatusOr<std::unique_ptr<SendState>> SendState::Start(

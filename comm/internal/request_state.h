@@ -204,12 +204,16 @@ class ReceiveState final : public ObjectReceiveState {
 using FramePieceList = absl::InlinedVector<ConstPiece, 4>;
 FramePieceList FramePieces(const Frame& frame);
 
-// The frame blocking sends of the calling thread encode into (one for every
+// What blocking sends of the calling thread encode into (one for every
 // type: its memory serves the next send, whatever it sends).
-Frame& ThreadFrame();
-// The bytes blocking sends of the calling thread encode compact frames
-// into (EncodeCompact), kSendHeadroomBytes in front.
-std::string& ThreadSendBytes();
+struct ThreadSendMemory {
+  // A frame with out-of-band buffers, or any frame while posted receives
+  // wait for progress.
+  Frame frame;
+  // Compact frames (EncodeCompact), kSendHeadroomBytes in front.
+  std::string bytes;
+};
+ThreadSendMemory& TheThreadSendMemory();
 
 }  // namespace pkl5::comm_internal
 
