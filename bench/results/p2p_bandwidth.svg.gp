@@ -7,7 +7,7 @@ set logscale x 2
 set logscale y 10
 set format y '%g'
 set xrange [4:2.14748e+09]
-set yrange [0.000319981:*]
+set yrange [0.000214078:*]
 set xtics ("8 B" 8, "64 B" 64, "512 B" 512, "4 KiB" 4096, "32 KiB" 32768, "256 KiB" 262144, "2 MiB" 2097152, "16 MiB" 16777216, "128 MiB" 134217728, "1 GiB" 1073741824) rotate by -30
 set key top left box opaque
 set grid
