@@ -16,14 +16,9 @@ namespace pkl5 {
 namespace wire = ::pkl5::serialization::wire;
 namespace {
 
-constexpr uint32_t kCompactMagic = 0x43354b50;  // "PK5C"
+using serialization_internal::LoadWord;
 
-template <typename T>
-T Load(absl::string_view bytes, size_t offset) {
-  T value;
-  std::memcpy(&value, bytes.data() + offset, sizeof(T));
-  return value;
-}
+constexpr uint32_t kCompactMagic = 0x43354b50;  // "PK5C"
 
 template <typename T>
 void Store(std::string& bytes, const T& value) {
@@ -55,7 +50,7 @@ absl::StatusOr<FrameHeader> ParseCompactHeader(absl::string_view bytes,
         "truncated pkl5 compact frame header: ", bytes.size(), " bytes"));
   }
   FrameHeader header;
-  header.version = Load<uint32_t>(bytes, 4);
+  header.version = LoadWord<uint32_t>(bytes.data() + 4);
   if (header.version != kCompactHeaderVersion) {
     return absl::UnimplementedError(
         absl::StrCat("pkl5 compact frame header version ", header.version,
@@ -63,14 +58,15 @@ absl::StatusOr<FrameHeader> ParseCompactHeader(absl::string_view bytes,
                      kCompactHeaderVersion));
   }
   header.version = kFrameHeaderVersion;
-  const uint32_t name_size = Load<uint32_t>(bytes, 24);
+  const uint32_t name_size = LoadWord<uint32_t>(bytes.data() + 24);
   if (name_size != bytes.size() - kCompactHeaderPrefixBytes) {
     return absl::DataLossError(absl::StrCat(
         "corrupt pkl5 compact frame header: a type name of ", name_size,
         " bytes in ", bytes.size() - kCompactHeaderPrefixBytes));
   }
-  header.type_hash = Load<uint64_t>(bytes, 8);
-  header.inband_size = Load<uint64_t>(bytes, kCompactHeaderInbandSizeOffset);
+  header.type_hash = LoadWord<uint64_t>(bytes.data() + 8);
+  header.inband_size =
+      LoadWord<uint64_t>(bytes.data() + kCompactHeaderInbandSizeOffset);
   header.type_name.assign(bytes.data() + kCompactHeaderPrefixBytes, name_size);
   PKL5_RETURN_IF_ERROR(CheckTotal(header, options));
   return header;
@@ -121,7 +117,7 @@ std::string SerializeCompactHeader(absl::string_view type_name,
 
 bool IsCompactHeader(absl::string_view bytes) {
   return bytes.size() >= sizeof(kCompactMagic) &&
-         Load<uint32_t>(bytes, 0) == kCompactMagic;
+         LoadWord<uint32_t>(bytes.data()) == kCompactMagic;
 }
 
 absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view bytes,

@@ -31,8 +31,12 @@ size_t PageBytes() {
 
 class Pool {
  public:
+  // The sizes a buffer the sink follows is made for.
+  static bool Holds(size_t bytes) {
+    return bytes > 0 && bytes <= kMaxSinkFollowedBytes;
+  }
   SinkFollowedBytes Take(size_t bytes) {
-    if (bytes == 0 || bytes > kMaxSinkFollowedBytes) return {};
+    if (!Holds(bytes)) return {};
     std::lock_guard<std::mutex> lock(mutex_);
     Region* region = nullptr;
     for (size_t i = 0; i < free_.size(); ++i) {
@@ -57,8 +61,7 @@ class Pool {
   }
 
   bool MayTake(size_t bytes) const {
-    return bytes > 0 && bytes <= kMaxSinkFollowedBytes &&
-           available_.load(std::memory_order_relaxed);
+    return Holds(bytes) && available_.load(std::memory_order_relaxed);
   }
 
   void ReleaseWindow() {
