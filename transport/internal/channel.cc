@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -21,8 +22,8 @@ namespace {
 absl::StatusOr<std::shared_ptr<ChannelCore>> CoreOf(MPI_Comm comm,
                                                     int peer_count) {
   // Serializes first uses from several threads (MPI_THREAD_MULTIPLE).
-  static absl::Mutex* const mutex = new absl::Mutex();
-  absl::MutexLock lock(mutex);
+  static std::mutex* const mutex = new std::mutex();
+  std::lock_guard<std::mutex> lock(*mutex);
   // Held as a shared_ptr: the cache drops its reference when `comm` is
   // freed (for a communicator never freed, never: no MPI call happens
   // after finalize), the channels theirs when they go.
@@ -134,7 +135,7 @@ Channel::Channel(MPI_Comm comm, std::shared_ptr<ChannelCore> core,
 Channel::~Channel() {
   if (base_internal::MpiFinalized()) return;
   {
-    absl::MutexLock lock(&buffered_mutex_);
+    std::lock_guard<std::mutex> lock(buffered_mutex_);
     for (BufferedSend& send : buffered_) {
       MPI_Waitall(static_cast<int>(send.requests.size()), send.requests.data(),
                   MPI_STATUSES_IGNORE);
@@ -143,7 +144,7 @@ Channel::~Channel() {
 }
 
 absl::Status Channel::ReserveBufferedBytes(size_t bytes) {
-  absl::MutexLock lock(&buffered_mutex_);
+  std::lock_guard<std::mutex> lock(buffered_mutex_);
   for (auto it = buffered_.begin(); it != buffered_.end();) {
     int done = 0;
     MPI_Testall(static_cast<int>(it->requests.size()), it->requests.data(),
@@ -167,7 +168,7 @@ absl::Status Channel::ReserveBufferedBytes(size_t bytes) {
 }
 
 void Channel::AdoptBufferedSend(BufferedSend send) {
-  absl::MutexLock lock(&buffered_mutex_);
+  std::lock_guard<std::mutex> lock(buffered_mutex_);
   buffered_.push_back(std::move(send));
 }
 

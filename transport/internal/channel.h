@@ -30,12 +30,12 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "pkl5/transport/address_rules.h"
 #include "pkl5/transport/internal/probed_receives.h"
 #include "pkl5/transport/options.h"
@@ -119,9 +119,10 @@ class Channel {
   const uint32_t channel_tag_bound_;
   const bool probes_irecvs_;
 
-  absl::Mutex buffered_mutex_;
-  std::list<BufferedSend> buffered_ ABSL_GUARDED_BY(buffered_mutex_);
-  size_t buffered_bytes_ ABSL_GUARDED_BY(buffered_mutex_) = 0;
+  // std::mutex, as every lock of pkl5 (probed_receives.h says why).
+  std::mutex buffered_mutex_;
+  std::list<BufferedSend> buffered_;  // guarded by buffered_mutex_
+  size_t buffered_bytes_ = 0;         // guarded by buffered_mutex_
 };
 
 }  // namespace pkl5::transport_internal

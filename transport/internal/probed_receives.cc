@@ -10,7 +10,7 @@ bool ProbedSlot::Matches(int from, int with_tag) const {
 }
 
 void ProbedReceives::Add(ProbedSlot& slot) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   slot.matched = false;
   slot.listed = true;
   slot.previous = last_;
@@ -25,7 +25,7 @@ void ProbedReceives::Add(ProbedSlot& slot) {
 }
 
 bool ProbedReceives::Remove(ProbedSlot& slot) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (!slot.listed) return false;
   UnlinkLocked(slot);
   return true;
@@ -33,7 +33,7 @@ bool ProbedReceives::Remove(ProbedSlot& slot) {
 
 bool ProbedReceives::Offer(absl::string_view envelope,
                            const absl::Status& error, int source, int tag) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return OfferLocked(envelope, error, source, tag);
 }
 

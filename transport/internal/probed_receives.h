@@ -17,13 +17,12 @@
 #define PKL5_TRANSPORT_INTERNAL_PROBED_RECEIVES_H_
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 
 namespace pkl5::transport_internal {
 
@@ -58,16 +57,16 @@ class ProbedReceives {
   // Whether any receive is pending (a cheap check for every other receive).
   bool any() const { return pending_.load(std::memory_order_acquire) > 0; }
 
-  void Add(ProbedSlot& slot) ABSL_LOCKS_EXCLUDED(mutex_);
+  void Add(ProbedSlot& slot);
   // Takes a pending slot off the list: true when it was still pending,
   // false when it had been matched (or never listed).
-  bool Remove(ProbedSlot& slot) ABSL_LOCKS_EXCLUDED(mutex_);
+  bool Remove(ProbedSlot& slot);
 
   // Gives a message another receive took from MPI (the envelope, or why it
   // was none: `error`) to the earliest pending slot it matches. False when
   // none does: the taker keeps it.
   bool Offer(absl::string_view envelope, const absl::Status& error, int source,
-             int tag) ABSL_LOCKS_EXCLUDED(mutex_);
+             int tag);
 
   // A probed irecv's own take: `take` runs under the mutex (so `slot`
   // cannot be matched meanwhile) and returns whether it took a message
@@ -76,23 +75,27 @@ class ProbedReceives {
   // matches whatever `take` probed for). Returns whether `slot` is matched
   // now, or the failure of `take`.
   template <typename Take>
-  absl::StatusOr<bool> TakeFor(ProbedSlot& slot, Take take)
-      ABSL_LOCKS_EXCLUDED(mutex_);
+  absl::StatusOr<bool> TakeFor(ProbedSlot& slot, Take take);
 
  private:
   bool OfferLocked(absl::string_view envelope, const absl::Status& error,
-                   int source, int tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  void UnlinkLocked(ProbedSlot& slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+                   int source, int tag);
+  void UnlinkLocked(ProbedSlot& slot);
 
-  absl::Mutex mutex_;
-  ProbedSlot* first_ ABSL_GUARDED_BY(mutex_) = nullptr;
-  ProbedSlot* last_ ABSL_GUARDED_BY(mutex_) = nullptr;
+  // std::mutex, not absl::Mutex: Debian's Abseil is built without NDEBUG,
+  // so every absl::Mutex::Lock runs its deadlock detector (a graph lookup
+  // under a process-wide lock, about 500 instructions per lock and unlock;
+  // docs/benchmarks.md), and ThreadSanitizer does not see it.
+  std::mutex mutex_;
+  // Guarded by mutex_ (and every slot's links and match).
+  ProbedSlot* first_ = nullptr;
+  ProbedSlot* last_ = nullptr;
   std::atomic<int> pending_{0};
 };
 
 template <typename Take>
 absl::StatusOr<bool> ProbedReceives::TakeFor(ProbedSlot& slot, Take take) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (slot.matched) return true;
   // The taken message's bytes: a buffer of the thread, copied into the
   // slot it goes to.
