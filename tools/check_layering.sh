@@ -8,8 +8,10 @@
 #   serialization, comm  <-  python (the Python mode; its pickle codec
 #                                    needs no MPI)
 #
-# plus: serialization and base's status macros never reach MPI, and no
-# target that is not testonly depends on //testing.
+# plus: serialization and base's status macros never reach MPI, no target
+# that is not testonly depends on //testing, and no code of pkl5 locks an
+# absl::Mutex (Debian's Abseil is built without NDEBUG: every Lock runs the
+# deadlock detector; transport/internal/probed_receives.h).
 set -euo pipefail
 cd "$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 
@@ -58,5 +60,18 @@ elif [[ -n "${found}" ]]; then
   failures=$((failures + 1))
 else
   echo "layering: ok: only testonly targets depend on //testing"
+fi
+
+# Locks are std::mutex. A grep, not a query: Abseil's headers are one target.
+# Comments may name it.
+found="$(git grep -n -E 'absl::(Mutex|MutexLock|ReaderMutexLock|CondVar)\b|absl/synchronization/mutex\.h' \
+  -- '*.h' '*.cc' ':!third_party' | grep -v -E '^[^:]+:[0-9]+: *//' || true)"
+if [[ -n "${found}" ]]; then
+  echo "layering: FAIL: absl::Mutex (use std::mutex; see" \
+    "transport/internal/probed_receives.h):" >&2
+  echo "${found}" | sed 's/^/  /' >&2
+  failures=$((failures + 1))
+else
+  echo "layering: ok: no absl::Mutex"
 fi
 exit $((failures > 0))
