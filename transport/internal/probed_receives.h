@@ -84,8 +84,9 @@ class ProbedReceives {
 
   // std::mutex, not absl::Mutex: Debian's Abseil is built without NDEBUG,
   // so every absl::Mutex::Lock runs its deadlock detector (a graph lookup
-  // under a process-wide lock, about 500 instructions per lock and unlock;
-  // docs/benchmarks.md), and ThreadSanitizer does not see it.
+  // under a process-wide lock: 200-300 instructions per lock and unlock,
+  // std::mutex's are about 40; docs/benchmarks.md), and ThreadSanitizer
+  // does not see it.
   std::mutex mutex_;
   // Guarded by mutex_ (and every slot's links and match).
   ProbedSlot* first_ = nullptr;
