@@ -1,7 +1,8 @@
 /* The floor of each way pkl5 can receive a small message, in plain MPI.
  *
  * A receive can match a message before it knows its size (a matched probe,
- * MPI_Mprobe + MPI_Mrecv), or post a receive whose datatype is the
+ * MPI_Mprobe + MPI_Mrecv, or MPI_Improbe polled until it finds one, as an
+ * irecv pkl5 matches itself waits), or post a receive whose datatype is the
  * envelope buffer followed by a 16 GiB sink (so a larger raw message is
  * received whole, not truncated: see transport/internal/receive.cc), the
  * sink lying elsewhere (a datatype with a gap) or right after the buffer
@@ -31,6 +32,7 @@ enum Way {
   kIrecv,
   kIrecvSink,
   kIrecvAdjacentSink,
+  kImprobe,
   kWays
 };
 static const char* const kWayNames[kWays] = {
@@ -40,7 +42,8 @@ static const char* const kWayNames[kWays] = {
     "MPI_Recv, buffer + 16 GiB sink right after it",
     "MPI_Irecv + MPI_Wait",
     "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink type",
-    "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink right after it"};
+    "MPI_Irecv + MPI_Wait, buffer + 16 GiB sink right after it",
+    "MPI_Improbe until found + MPI_Mrecv"};
 
 enum { kRuns = 15, kRoundTrips = 20000, kEnvelopeBytes = 4096 };
 
@@ -139,6 +142,15 @@ int main(int argc, char** argv) {
                       &request);
             MPI_Wait(&request, &status);
             break;
+          case kImprobe: {
+            int found = 0;
+            while (!found) {
+              MPI_Improbe(0, 0, MPI_COMM_WORLD, &found, &message, &status);
+            }
+            MPI_Get_count(&status, MPI_BYTE, &count);
+            MPI_Mrecv(buffer, count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+            break;
+          }
         }
         MPI_Send(buffer, bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
       }
