@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "pkl5/bench/buffer_then_sink.h"
 #include "pkl5/pkl5.h"
 
 namespace {
@@ -64,27 +65,10 @@ void Count(const std::string& name, int rank, Send send, Receive receive) {
 }
 
 // A receive datatype of a 4 KiB buffer followed right after it by a 16 GiB
-// sink, as pkl5 posts (transport/internal/sink_followed.h). The sink's
-// memory is not all there: the messages counted are small and never reach
-// it.
-MPI_Datatype BufferThenSink() {
+// sink, as pkl5 posts.
+MPI_Datatype SinkFollowedType() {
   static char buffer[4096 + 64];
-  char* const sink = buffer + 4096;
-  MPI_Datatype gib = MPI_DATATYPE_NULL;
-  MPI_Datatype sink_type = MPI_DATATYPE_NULL;
-  MPI_Type_contiguous(1 << 30, MPI_BYTE, &gib);
-  MPI_Type_contiguous(16, gib, &sink_type);
-  MPI_Type_free(&gib);
-  MPI_Aint addresses[2];
-  MPI_Get_address(buffer, &addresses[0]);
-  MPI_Get_address(sink, &addresses[1]);
-  int lengths[2] = {4096, 1};
-  MPI_Datatype types[2] = {MPI_BYTE, sink_type};
-  MPI_Datatype type = MPI_DATATYPE_NULL;
-  MPI_Type_create_struct(2, lengths, addresses, types, &type);
-  MPI_Type_commit(&type);
-  MPI_Type_free(&sink_type);
-  return type;
+  return BufferThenSink(buffer, 4096, buffer + 4096);
 }
 
 // The pkl5 send and recv_into of `value`, then raw MPI of as many bytes as
@@ -121,7 +105,7 @@ void CountObject(const std::string& name, pkl5::Intracomm& comm,
       });
   // The floor of pkl5's blocking receive: the envelope buffer followed by
   // the 16 GiB sink, as one datatype (transport/internal/receive.cc).
-  static const MPI_Datatype sink_type = BufferThenSink();
+  static const MPI_Datatype sink_type = SinkFollowedType();
   Count(
       "raw sink " + name, comm.rank(),
       [&] { MPI_Send(sent.data(), size, MPI_BYTE, 1, 0, MPI_COMM_WORLD); },

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "pkl5/bench/buffer_then_sink.h"
+
 enum Way {
   kRecv,
   kMprobe,
@@ -53,25 +55,6 @@ static int CompareDoubles(const void* a, const void* b) {
   return (x > y) - (x < y);
 }
 
-/* The datatype pkl5 posts: `buffer` then a sink of 16 GiB. */
-static MPI_Datatype BufferThenSink(char* buffer, void* sink) {
-  MPI_Datatype gib;
-  MPI_Datatype sink_type;
-  MPI_Type_contiguous(1 << 30, MPI_BYTE, &gib);
-  MPI_Type_contiguous(16, gib, &sink_type);
-  MPI_Type_free(&gib);
-  MPI_Aint addresses[2];
-  MPI_Get_address(buffer, &addresses[0]);
-  MPI_Get_address(sink, &addresses[1]);
-  int lengths[2] = {kEnvelopeBytes, 1};
-  MPI_Datatype types[2] = {MPI_BYTE, sink_type};
-  MPI_Datatype type;
-  MPI_Type_create_struct(2, lengths, addresses, types, &type);
-  MPI_Type_commit(&type);
-  MPI_Type_free(&sink_type);
-  return type;
-}
-
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   int rank = 0;
@@ -83,7 +66,7 @@ int main(int argc, char** argv) {
   void* sink = mmap(NULL, (size_t)16 << 30, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (sink == MAP_FAILED) MPI_Abort(MPI_COMM_WORLD, 1);
-  const MPI_Datatype sink_type = BufferThenSink(buffer, sink);
+  const MPI_Datatype sink_type = BufferThenSink(buffer, kEnvelopeBytes, sink);
   /* The same type over a buffer the sink follows without a gap: MPI sees
    * one contiguous block. */
   char* adjacent = mmap(NULL, kEnvelopeBytes + ((size_t)16 << 30),
@@ -91,7 +74,7 @@ int main(int argc, char** argv) {
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (adjacent == MAP_FAILED) MPI_Abort(MPI_COMM_WORLD, 1);
   const MPI_Datatype adjacent_type =
-      BufferThenSink(adjacent, adjacent + kEnvelopeBytes);
+      BufferThenSink(adjacent, kEnvelopeBytes, adjacent + kEnvelopeBytes);
   /* The ways take turns run by run, so a machine whose speed drifts
    * slows them alike. */
   static double times[kWays][kRuns];

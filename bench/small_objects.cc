@@ -38,6 +38,7 @@
 #include <variant>
 #include <vector>
 
+#include "pkl5/bench/buffer_then_sink.h"
 #include "pkl5/bench/mpi_check.h"
 #include "pkl5/bench/statistics.h"
 #include "pkl5/pkl5.h"
@@ -83,19 +84,8 @@ class FloorBuffer {
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (memory == MAP_FAILED) MPI_Abort(MPI_COMM_WORLD, 1);
     bytes_ = static_cast<char*>(memory);
-    MPI_Datatype gib = MPI_DATATYPE_NULL;
-    MPI_Datatype sink = MPI_DATATYPE_NULL;
-    MPI_Type_contiguous(1 << 30, MPI_BYTE, &gib);
-    MPI_Type_contiguous(16, gib, &sink);
-    MPI_Type_free(&gib);
-    MPI_Aint addresses[2];
-    MPI_Get_address(bytes_, &addresses[0]);
-    MPI_Get_address(bytes_ + kEnvelopeBytes, &addresses[1]);
-    int lengths[2] = {static_cast<int>(kEnvelopeBytes), 1};
-    MPI_Datatype types[2] = {MPI_BYTE, sink};
-    MPI_Type_create_struct(2, lengths, addresses, types, &type_);
-    MPI_Type_commit(&type_);
-    MPI_Type_free(&sink);
+    type_ = BufferThenSink(bytes_, static_cast<int>(kEnvelopeBytes),
+                           bytes_ + kEnvelopeBytes);
   }
   ~FloorBuffer() {
     MPI_Type_free(&type_);
